@@ -1,0 +1,34 @@
+# Lead Tracking: short commands for developers. Each one starts its own
+# PostgreSQL server under .run/ (git-ignored). Odoo 17 must be importable by python3.
+PYTHON ?= python3
+LEADS ?= 100000
+ACTIVITIES ?= $(LEADS)
+DB ?= lead_tracking_data
+SEED ?= 42
+
+.PHONY: test demo data bench bench-quick lint pot clean
+
+test:          ## lint, then run every test on a throwaway database
+	$(PYTHON) -m tools.test $(ARGS)
+
+demo:          ## serve the demo on http://127.0.0.1:8069 (admin / admin)
+	$(PYTHON) -m tools.demo $(ARGS)
+
+data:          ## fill database $(DB) with $(LEADS) generated leads
+	$(PYTHON) -m tools.datagen --db $(DB) --leads $(LEADS) --activities $(ACTIVITIES) --seed $(SEED) $(ARGS)
+
+bench:         ## run the benchmark cases and print ours / anchor / ratio
+	$(PYTHON) -m tools.bench $(ARGS)
+
+bench-quick:   ## the same at development sizes (a few minutes)
+	$(PYTHON) -m tools.bench --quick $(ARGS)
+
+lint:          ## ruff and pylint-odoo only
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pylint --rcfile=.pylintrc lead_tracking
+
+pot:           ## regenerate lead_tracking/i18n/lead_tracking.pot from the code
+	$(PYTHON) -m tools.pot
+
+clean:         ## remove every private server and database under .run (stop them first)
+	rm -rf .run

@@ -1,0 +1,33 @@
+# The project's README.md, at the repository root, documents the addon.
+# pylint: disable=missing-readme
+{
+    "name": "Lead Tracking",
+    "version": "17.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Explained lead scores, fair rule-based assignment, a reseller portal and "
+    "six lead-tracking reports for Odoo CRM",
+    "description": """
+Lead Tracking
+=============
+Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
+
+* explains each lead's predictive score and sorts leads into cold, warm and hot tiers;
+* marks quality leads and unattended leads, and the lifecycle stage of each customer;
+* assigns leads with CRM's rule-based assignment, fast, shared fairly on lead quality,
+  with the reason written on every lead;
+* hands leads to resellers by level, weight and location, with a reseller portal;
+* adds six reports under CRM > Reporting: lead scoring, unattended leads, quality
+  leads, partnerships, marketing attribution and lead distribution.
+""",
+    "author": "Lead Tracking",
+    "website": "https://github.com/lead-tracking/lead_tracking",
+    "license": "LGPL-3",
+    "depends": ["crm", "portal"],
+    "excludes": ["website_crm_partner_assign"],
+    "data": [
+        "security/ir.model.access.csv",
+    ],
+    "demo": [
+        "demo/crm_demo.xml",
+    ],
+}

@@ -1,0 +1,1 @@
+"""Developer commands of the lead_tracking project (test, demo, data, bench)."""
