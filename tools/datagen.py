@@ -127,7 +127,7 @@ def _get_or_create(env, model, name, values=None, field="name"):
     return record or env[model].create({field: name, **(values or {})})
 
 
-def _reference_data(env, rnd, lead_count):
+def _reference_data(env, rnd, lead_count, with_teams=True):
     """Teams, salespeople, UTM, tags, lost reasons, countries and customers; ids and weights."""
     env = env(context={**env.context, "tracking_disable": True, "mail_create_nolog": True, "no_reset_password": True})
     ref = {}
@@ -138,7 +138,7 @@ def _reference_data(env, rnd, lead_count):
     salesman_group = env.ref("sales_team.group_sale_salesman")
 
     teams, user_no = [], 0
-    for name, domain, size, weight in V.TEAMS:
+    for name, domain, size, weight in V.TEAMS if with_teams else []:
         team = _get_or_create(env, "crm.team", name, {"use_leads": True, "use_opportunities": True})
         team.assignment_domain = domain
         members = []
@@ -637,13 +637,13 @@ def build_assignment_scenario(cr, leads=20_000, capacity=24_000, seed=42, verbos
     ``leads`` leads of type lead without salesperson or team, mixed probabilities;
     5 teams whose assignment domains overlap (on country and probability); 30
     members whose capacities (assignment_max) are mixed and sum to ``capacity``;
-    rule-based assignment switched on.  Returns the team ids."""
+    rule-based assignment switched on; every other team opts out of it.  Returns the team ids."""
     from odoo import SUPERUSER_ID, api
 
     env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nolog": True})
     rnd = random.Random(seed)
     now = env.cr.now().replace(microsecond=0)
-    ref = _reference_data(env, rnd, leads)
+    ref = _reference_data(env, rnd, leads, with_teams=False)
     env["ir.config_parameter"].sudo().set_param("crm.lead.auto.assignment", True)
     europe = "['BE', 'FR', 'DE', 'NL', 'ES', 'IT', 'GB']"
     americas = "['US', 'CA', 'BR', 'MX']"
@@ -680,6 +680,9 @@ def build_assignment_scenario(cr, leads=20_000, capacity=24_000, seed=42, verbos
                 env["crm.team.member"].create({"crm_team_id": team.id, "user_id": user.id, **values})
             k += 1
         team_ids.append(team.id)
+    # Only the scenario's teams take part in rule-based assignment.
+    env["crm.team"].search([("id", "not in", team_ids)]).write({"assignment_optout": True})
+    env.flush_all()
     info = {"tags": [], "user": [], "name": [], "state": [], "teams": ref["teams"]}
     first = _reserve_ids(cr, "crm_lead", leads)
     old = now - timedelta(days=2)  # older than any assignment delay
