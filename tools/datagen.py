@@ -199,17 +199,16 @@ def _reference_data(env, rnd, lead_count, with_teams=True):
     codes = list(countries)
     country_weights = [countries[c][1] for c in codes]
     to_create = []
-    for name in names:
-        if name in done:
-            continue
+    for name in names:  # draw for every name, so that a rerun consumes the same random numbers
         code = rnd.choices(codes, country_weights)[0]
         country, _weight, prefix, places = countries[code]
         city, state_id, zip_code = rnd.choice(places)
-        domain = _company_domain(name)
-        to_create.append({
-            "name": name, "is_company": True, "country_id": country.id, "state_id": state_id, "city": city,
-            "zip": zip_code, "email": f"info@{domain}", "phone": f"{prefix} {rnd.randint(200, 999)} 555 {rnd.randint(1000, 9999)}",
-        })
+        phone = f"{prefix} {rnd.randint(200, 999)} 555 {rnd.randint(1000, 9999)}"
+        if name not in done:
+            to_create.append({
+                "name": name, "is_company": True, "country_id": country.id, "state_id": state_id, "city": city,
+                "zip": zip_code, "email": f"info@{_company_domain(name)}", "phone": phone,
+            })
     if to_create:
         env["res.partner"].create(to_create)
     partners = env["res.partner"].search_read(
