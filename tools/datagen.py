@@ -16,6 +16,7 @@ probabilities of the open leads.  A seed gives the same data every time.
 """
 
 import argparse
+import contextlib
 import bisect
 import io
 import math
@@ -710,6 +711,15 @@ def create_database(cluster, config, dbname, lead_tracking=False, logfile=None):
         raise RuntimeError(f"Installing {modules} in {dbname} failed; see {logfile}")
 
 
+def _database_exists(config, dbname):
+    from .odoo_env import load_odoo
+
+    odoo = load_odoo(config)
+    with odoo.sql_db.db_connect("postgres").cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
+        return bool(cr.fetchone())
+
+
 def main(argv=None):
     """Entry point of ``make data``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -719,6 +729,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--lead-tracking", action="store_true", help="install lead_tracking too when creating the DB")
     parser.add_argument("--assignment", type=int, metavar="LEADS", help="also add an assignment scenario of LEADS leads")
+    parser.add_argument("--config", help="use this Odoo configuration file and its server instead of .run/pg")
     parser.add_argument("--capacity", type=int, default=24_000, help="total member capacity of the assignment scenario")
     args = parser.parse_args(argv)
     activities = args.leads if args.activities is None else args.activities
@@ -727,10 +738,14 @@ def main(argv=None):
     from .odoo_env import environment, require_odoo, write_config
 
     require_odoo()
-    with pg.running("pg") as cluster:
-        config = write_config(cluster, "datagen")
+    with contextlib.ExitStack() as stack:
+        if args.config:  # an existing Odoo configuration and its server
+            cluster, config = None, args.config
+        else:
+            cluster = stack.enter_context(pg.running("pg"))
+            config = write_config(cluster, "datagen")
         started = time.monotonic()
-        if not cluster.database_exists(args.db):
+        if not _database_exists(config, args.db):
             log(f"creating {args.db} with crm{' and lead_tracking' if args.lead_tracking else ''} ...")
             create_database(cluster, config, args.db, lead_tracking=args.lead_tracking)
         with environment(config, args.db) as env:
