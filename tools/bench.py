@@ -16,7 +16,6 @@ import hashlib
 import importlib
 import json
 import pkgutil
-import statistics
 import subprocess
 import sys
 import time
@@ -123,9 +122,7 @@ class Bench:
         """A fresh copy of the assignment scenario (unassigned leads, 5 teams, 30 members)."""
         leads, capacity = QUICK_ASSIGNMENT if self.quick else FULL_ASSIGNMENT
         name = f"tpl_assign_{leads}_{self._variant(lead_tracking)}_v{GENERATOR_VERSION}"
-        return self._copy(
-            self._template(name, lambda env: build_assignment_scenario(env.cr, leads, capacity, seed=42))
-        )
+        return self._copy(self._template(name, lambda env: build_assignment_scenario(env.cr, leads, capacity, seed=42)))
 
     def drop_copies(self):
         """Drop every copy this bench made."""
@@ -165,8 +162,19 @@ class Bench:
         self._release(dbname)
         log = open(pg.RUN / f"bench-http-{dbname}.log", "w", encoding="utf-8")  # noqa: SIM115
         server = subprocess.Popen(
-            odoo_cmd(self.config, "-d", dbname, "--db-filter", f"^{dbname}$", "--http-port", str(port),
-                     "--max-cron-threads", "0", "--workers", "0"),
+            odoo_cmd(
+                self.config,
+                "-d",
+                dbname,
+                "--db-filter",
+                f"^{dbname}$",
+                "--http-port",
+                str(port),
+                "--max-cron-threads",
+                "0",
+                "--workers",
+                "0",
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -299,7 +307,7 @@ def main(argv=None):
             started = time.monotonic()
             try:
                 module.run(bench)
-            except Exception:  # noqa: BLE001 - one broken case must not hide the others' figures
+            except Exception:
                 report["errors"][name] = traceback.format_exc()
                 print(f"  case {name} FAILED:\n{report['errors'][name]}", flush=True)
             finally:

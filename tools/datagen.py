@@ -16,14 +16,14 @@ probabilities of the open leads.  A seed gives the same data every time.
 """
 
 import argparse
-import contextlib
 import bisect
+import contextlib
 import io
 import math
 import random
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from . import datagen_values as V
 
@@ -33,18 +33,73 @@ GENERATOR_VERSION = 1
 COPY_CHUNK = 100_000
 BULK_INDEX_THRESHOLD = 50_000  # above this many rows, indexes are dropped during the load and rebuilt after
 LEAD_COLUMNS = (
-    "id", "name", "type", "active", "priority", "color", "message_bounce", "company_id", "team_id", "user_id",
-    "stage_id", "partner_id", "partner_name", "contact_name", "email_from", "email_normalized",
-    "email_domain_criterion", "email_state", "phone", "phone_sanitized", "phone_state", "country_id", "state_id",
-    "city", "zip", "street", "lang_id", "source_id", "medium_id", "campaign_id", "referred", "description",
-    "expected_revenue", "prorated_revenue", "recurring_revenue_monthly", "recurring_revenue_monthly_prorated",
-    "recurring_revenue_prorated", "probability", "automated_probability", "lost_reason_id", "date_open",
-    "date_closed", "date_last_stage_update", "date_conversion", "date_deadline", "day_open", "day_close",
-    "create_date", "create_uid", "write_date", "write_uid",
+    "id",
+    "name",
+    "type",
+    "active",
+    "priority",
+    "color",
+    "message_bounce",
+    "company_id",
+    "team_id",
+    "user_id",
+    "stage_id",
+    "partner_id",
+    "partner_name",
+    "contact_name",
+    "email_from",
+    "email_normalized",
+    "email_domain_criterion",
+    "email_state",
+    "phone",
+    "phone_sanitized",
+    "phone_state",
+    "country_id",
+    "state_id",
+    "city",
+    "zip",
+    "street",
+    "lang_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+    "referred",
+    "description",
+    "expected_revenue",
+    "prorated_revenue",
+    "recurring_revenue_monthly",
+    "recurring_revenue_monthly_prorated",
+    "recurring_revenue_prorated",
+    "probability",
+    "automated_probability",
+    "lost_reason_id",
+    "date_open",
+    "date_closed",
+    "date_last_stage_update",
+    "date_conversion",
+    "date_deadline",
+    "day_open",
+    "day_close",
+    "create_date",
+    "create_uid",
+    "write_date",
+    "write_uid",
 )
 ACTIVITY_COLUMNS = (
-    "res_model_id", "res_model", "res_id", "res_name", "activity_type_id", "summary", "date_deadline", "user_id",
-    "automated", "active", "create_date", "create_uid", "write_date", "write_uid",
+    "res_model_id",
+    "res_model",
+    "res_id",
+    "res_name",
+    "activity_type_id",
+    "summary",
+    "date_deadline",
+    "user_id",
+    "automated",
+    "active",
+    "create_date",
+    "create_uid",
+    "write_date",
+    "write_uid",
 )
 
 
@@ -106,7 +161,7 @@ class _BulkLoad:
             self.cr.execute("SAVEPOINT lt_replica")
             self.cr.execute("SET session_replication_role = replica")
             self.cr.execute("RELEASE SAVEPOINT lt_replica")
-        except Exception:  # noqa: BLE001 - not a superuser: keep the checks
+        except Exception:
             self.cr.execute("ROLLBACK TO SAVEPOINT lt_replica")
         return self
 
@@ -149,8 +204,12 @@ def _reference_data(env, rnd, lead_count, with_teams=True):
             user = env["res.users"].with_context(active_test=False).search([("login", "=", login)], limit=1)
             if not user:
                 user = env["res.users"].create(
-                    {"name": f"{first} {last}", "login": login, "email": login,
-                     "groups_id": [(6, 0, [group_user.id, salesman_group.id])]}
+                    {
+                        "name": f"{first} {last}",
+                        "login": login,
+                        "email": login,
+                        "groups_id": [(6, 0, [group_user.id, salesman_group.id])],
+                    }
                 )
             member = env["crm.team.member"].search([("crm_team_id", "=", team.id), ("user_id", "=", user.id)])
             if not member:
@@ -206,10 +265,18 @@ def _reference_data(env, rnd, lead_count, with_teams=True):
         city, state_id, zip_code = rnd.choice(places)
         phone = f"{prefix} {rnd.randint(200, 999)} 555 {rnd.randint(1000, 9999)}"
         if name not in done:
-            to_create.append({
-                "name": name, "is_company": True, "country_id": country.id, "state_id": state_id, "city": city,
-                "zip": zip_code, "email": f"info@{_company_domain(name)}", "phone": phone,
-            })
+            to_create.append(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "country_id": country.id,
+                    "state_id": state_id,
+                    "city": city,
+                    "zip": zip_code,
+                    "email": f"info@{_company_domain(name)}",
+                    "phone": phone,
+                }
+            )
     if to_create:
         env["res.partner"].create(to_create)
     partners = env["res.partner"].search_read(
@@ -217,9 +284,15 @@ def _reference_data(env, rnd, lead_count, with_teams=True):
     )
     lang_ids = {code: env["res.lang"]._lang_get_id(code) for code in {p["lang"] for p in partners if p["lang"]}}
     ref["partners"] = [
-        (p["id"], p["name"], p["country_id"][0] if p["country_id"] else None,
-         p["state_id"][0] if p["state_id"] else None,
-         p["city"] or None, p["zip"] or None, lang_ids.get(p["lang"]) or None)
+        (
+            p["id"],
+            p["name"],
+            p["country_id"][0] if p["country_id"] else None,
+            p["state_id"][0] if p["state_id"] else None,
+            p["city"] or None,
+            p["zip"] or None,
+            lang_ids.get(p["lang"]) or None,
+        )
         for p in sorted(partners, key=lambda p: p["id"])
     ]
     ref["company_names"] = sorted(f"{a} {b}" for a in V.COMPANY_WORDS_A for b in V.COMPANY_WORDS_B)
@@ -256,9 +329,8 @@ def _email_rules(env):
 def _phone_pool(env, rnd, countries, size):
     """Distinct phone numbers per country code (None: leads without country), with crm's own
     phone_sanitized and phone_state for each: (phone, sanitized, state)."""
-    from odoo.exceptions import UserError
-
     from odoo.addons.phone_validation.tools import phone_validation
+    from odoo.exceptions import UserError
 
     lead_model = env["crm.lead"]
     pool = {}
@@ -353,10 +425,7 @@ def _lead_rows(env, rnd, ref, count, first_id, now, info, unassigned=False):
         r = rand()
         email = normalized = criterion = email_state = None
         if r < 0.93:
-            if r < 0.58:
-                domain = _company_domain(company)
-            else:
-                domain = free_domains[_pick(free_cum, rand())]
+            domain = _company_domain(company) if r < 0.58 else free_domains[_pick(free_cum, rand())]
             rule = email_cache.get(domain) or email_cache.setdefault(domain, email_rule(domain))
             email = normalized = f"{first.lower()}.{last.lower()}{lead_id}@{domain}"
             email_state = rule[0]
@@ -423,15 +492,57 @@ def _lead_rows(env, rnd, ref, count, first_id, now, info, unassigned=False):
         state_of.append(state)
         priority = "0" if (r := rand()) < 0.5 else "1" if r < 0.8 else "2" if r < 0.95 else "3"
         yield (
-            lead_id, subject, lead_type, active, priority, 0, 0, company_id, team_id, user_id,
-            stage_id, partner_id, company, f"{first} {last}", email, normalized,
-            criterion, email_state, phone, sanitized, phone_state, country_id, state_id,
-            city, zip_code, None, lang_id, source_id, medium_id, campaign_id,
+            lead_id,
+            subject,
+            lead_type,
+            active,
+            priority,
+            0,
+            0,
+            company_id,
+            team_id,
+            user_id,
+            stage_id,
+            partner_id,
+            company,
+            f"{first} {last}",
+            email,
+            normalized,
+            criterion,
+            email_state,
+            phone,
+            sanitized,
+            phone_state,
+            country_id,
+            state_id,
+            city,
+            zip_code,
+            None,
+            lang_id,
+            source_id,
+            medium_id,
+            campaign_id,
             "Appointment" if source_id and rand() < 0.01 else None,
             V.DESCRIPTIONS[int(rand() * len(V.DESCRIPTIONS))] if rand() < 0.25 else None,
-            revenue, prorated, 0, 0, 0, probability, automated, lost_reason, date_open,
-            date_closed, last_update, date_conversion, date_deadline, day_open, day_close,
-            create, 1, last_update, user_id or 1,
+            revenue,
+            prorated,
+            0,
+            0,
+            0,
+            probability,
+            automated,
+            lost_reason,
+            date_open,
+            date_closed,
+            last_update,
+            date_conversion,
+            date_deadline,
+            day_open,
+            day_close,
+            create,
+            1,
+            last_update,
+            user_id or 1,
         )
 
 
@@ -484,8 +595,20 @@ def _activity_rows(env, rnd, info, first_id, count, now):
         user_id = users[n] or fallback_users[n % len(fallback_users)]
         created = now - timedelta(days=max(0, -offset) + int(rand() * 10), seconds=int(rand() * 86400))
         yield (
-            model_id, "crm.lead", first_id + n, names[n], type_id, summaries[int(rand() * len(summaries))],
-            today + timedelta(days=offset), user_id, False, True, created, 1, created, 1,
+            model_id,
+            "crm.lead",
+            first_id + n,
+            names[n],
+            type_id,
+            summaries[int(rand() * len(summaries))],
+            today + timedelta(days=offset),
+            user_id,
+            False,
+            True,
+            created,
+            1,
+            created,
+            1,
         )
 
 
@@ -515,9 +638,13 @@ def rebuild_scoring_frequencies(env):
                      FROM closed l JOIN crm_tag_rel r ON r.lead_id = l.id"""
             )
         elif fname in ("email_state", "phone_state"):
-            parts.append(f"SELECT l.team_id, '{fname}', COALESCE(l.{fname}::text, 'False'), l.won, l.lost FROM closed l")
+            parts.append(
+                f"SELECT l.team_id, '{fname}', COALESCE(l.{fname}::text, 'False'), l.won, l.lost FROM closed l"
+            )
         else:
-            parts.append(f"SELECT l.team_id, '{fname}', l.{fname}::text, l.won, l.lost FROM closed l WHERE l.{fname} IS NOT NULL")
+            parts.append(
+                f"SELECT l.team_id, '{fname}', l.{fname}::text, l.won, l.lost FROM closed l WHERE l.{fname} IS NOT NULL"
+            )
     columns = ", ".join(sorted({"id", "team_id", "stage_id"} | {f for f in fields if f != "tag_ids"}))
     cr.execute(
         f"""
@@ -551,7 +678,8 @@ def update_probabilities(env):
             WHERE automated_probability IS NULL"""
     )
     env.cr.execute(
-        """UPDATE crm_lead SET prorated_revenue = ROUND((COALESCE(expected_revenue, 0) * probability / 100.0)::numeric, 2)
+        """UPDATE crm_lead
+              SET prorated_revenue = ROUND((COALESCE(expected_revenue, 0) * probability / 100.0)::numeric, 2)
             WHERE active AND probability > 0 AND probability < 100"""
     )
     lead_model.invalidate_model()
@@ -668,9 +796,17 @@ def build_assignment_scenario(cr, leads=20_000, capacity=24_000, seed=42, verbos
             login = f"assign.sales{k:02d}@leadtracking.example.com"
             user = env["res.users"].with_context(active_test=False).search([("login", "=", login)], limit=1)
             if not user:
-                user = env["res.users"].with_context(no_reset_password=True).create(
-                    {"name": f"Assign {V.FIRST_NAMES[k % len(V.FIRST_NAMES)]} {k:02d}", "login": login,
-                     "email": login, "groups_id": [(6, 0, [group_user.id, salesman_group.id])]}
+                user = (
+                    env["res.users"]
+                    .with_context(no_reset_password=True)
+                    .create(
+                        {
+                            "name": f"Assign {V.FIRST_NAMES[k % len(V.FIRST_NAMES)]} {k:02d}",
+                            "login": login,
+                            "email": login,
+                            "groups_id": [(6, 0, [group_user.id, salesman_group.id])],
+                        }
+                    )
                 )
             member = env["crm.team.member"].search([("crm_team_id", "=", team.id), ("user_id", "=", user.id)])
             values = {"assignment_max": caps[k], "assignment_optout": False}
@@ -688,7 +824,9 @@ def build_assignment_scenario(cr, leads=20_000, capacity=24_000, seed=42, verbos
     old = now - timedelta(days=2)  # older than any assignment delay
     rows = _lead_rows(env, rnd, ref, leads, first, old, info, unassigned=True)
     _copy(cr, "crm_lead", LEAD_COLUMNS, rows)
-    _copy(cr, "crm_tag_rel", ("lead_id", "tag_id"), ((first + n, t) for n, tags in enumerate(info["tags"]) for t in tags))
+    _copy(
+        cr, "crm_tag_rel", ("lead_id", "tag_id"), ((first + n, t) for n, tags in enumerate(info["tags"]) for t in tags)
+    )
     cr.execute("ANALYZE crm_lead")
     env.invalidate_all()
     if verbose:
@@ -728,7 +866,9 @@ def main(argv=None):
     parser.add_argument("--activities", type=int, default=None, help="default: as many as leads")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--lead-tracking", action="store_true", help="install lead_tracking too when creating the DB")
-    parser.add_argument("--assignment", type=int, metavar="LEADS", help="also add an assignment scenario of LEADS leads")
+    parser.add_argument(
+        "--assignment", type=int, metavar="LEADS", help="also add an assignment scenario of LEADS leads"
+    )
     parser.add_argument("--config", help="use this Odoo configuration file and its server instead of .run/pg")
     parser.add_argument("--capacity", type=int, default=24_000, help="total member capacity of the assignment scenario")
     args = parser.parse_args(argv)
@@ -752,8 +892,10 @@ def main(argv=None):
             figures = generate(env.cr, args.leads, activities, seed=args.seed)
             if args.assignment:
                 build_assignment_scenario(env.cr, args.assignment, args.capacity, seed=args.seed)
-        log(f"{args.db}: {args.leads} leads, {activities} activities in {time.monotonic() - started:.0f} s "
-            f"(generation {figures['total_s']} s)")
+        log(
+            f"{args.db}: {args.leads} leads, {activities} activities in {time.monotonic() - started:.0f} s "
+            f"(generation {figures['total_s']} s)"
+        )
     return 0
 
 

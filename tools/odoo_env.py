@@ -98,7 +98,7 @@ def load_odoo(config):
     """Make the Odoo of ``config`` usable in this process (``odoo.registry``); idempotent."""
     import odoo
 
-    if _LOADED_CONFIG != [str(config)]:
+    if [str(config)] != _LOADED_CONFIG:
         odoo.tools.config.parse_config(["-c", str(config)])
         _LOADED_CONFIG[:] = [str(config)]
     return odoo

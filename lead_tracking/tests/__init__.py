@@ -1,5 +1,2 @@
-from . import test_foundation
-
 # datagen helper: generator and install/uninstall tests
-from . import test_datagen
-from . import test_install
+from . import test_datagen, test_foundation, test_install

@@ -37,7 +37,9 @@ class TestDatagen(TransactionCase):
     def test_counts(self):
         """The requested numbers of leads and activities are written, with tags."""
         self.assertEqual(len(self.leads), LEADS)
-        activities = self.env["mail.activity"].search([("res_model", "=", "crm.lead"), ("res_id", "in", self.leads.ids)])
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "crm.lead"), ("res_id", "in", self.leads.ids)]
+        )
         self.assertEqual(len(activities), ACTIVITIES)
         self.assertEqual(self.figures["activities"], ACTIVITIES)
         self.assertGreater(self.figures["lead_tags"], LEADS * 0.8)
@@ -81,8 +83,23 @@ class TestDatagen(TransactionCase):
 
     def test_reproducible(self):
         """The same seed gives the same leads again."""
-        fields = ["name", "type", "active", "stage_id", "user_id", "team_id", "source_id", "country_id", "city",
-                  "phone", "expected_revenue", "create_date", "date_closed", "lost_reason_id", "tag_ids"]
+        fields = [
+            "name",
+            "type",
+            "active",
+            "stage_id",
+            "user_id",
+            "team_id",
+            "source_id",
+            "country_id",
+            "city",
+            "phone",
+            "expected_revenue",
+            "create_date",
+            "date_closed",
+            "lost_reason_id",
+            "tag_ids",
+        ]
         first = self.leads.sorted("id")[:300].read(fields)
         self.datagen.generate(self.env.cr, 300, 0, seed=SEED, verbose=False)
         again = self.env["crm.lead"].with_context(active_test=False).search([], order="id desc", limit=300)
@@ -97,7 +114,13 @@ class TestDatagen(TransactionCase):
             fresh = self.env["crm.lead"].new(
                 {"email_from": lead.email_from, "phone": lead.phone, "country_id": lead.country_id.id}
             )
-            for fname in ("email_normalized", "email_domain_criterion", "email_state", "phone_sanitized", "phone_state"):
+            for fname in (
+                "email_normalized",
+                "email_domain_criterion",
+                "email_state",
+                "phone_sanitized",
+                "phone_state",
+            ):
                 self.assertEqual(lead[fname], fresh[fname], f"{fname} of {lead.email_from} / {lead.phone}")
             if lead.date_open:
                 self.assertEqual(lead.day_open, abs((lead.date_open - lead.create_date.replace(microsecond=0)).days))

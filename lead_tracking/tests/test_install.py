@@ -86,9 +86,7 @@ class TestInstall(BaseCase):
         odoo.sql_db.close_db(self.dbname)
         with odoo.sql_db.db_connect("postgres").cursor() as cr:
             cr._cnx.autocommit = True
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (self.dbname,)
-            )
+            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (self.dbname,))
             cr.execute(f'DROP DATABASE IF EXISTS "{self.dbname}"')
 
     def _run(self, *cmd):
@@ -102,8 +100,9 @@ class TestInstall(BaseCase):
         return output
 
     def _odoo(self, *args):
-        return self._run("-m", "odoo", "-c", config.rcfile, "-d", self.dbname, "--stop-after-init",
-                         "--http-port", "0", *args)
+        return self._run(
+            "-m", "odoo", "-c", config.rcfile, "-d", self.dbname, "--stop-after-init", "--http-port", "0", *args
+        )
 
     def _snapshot(self):
         with odoo.sql_db.db_connect(self.dbname).cursor() as cr:
@@ -117,8 +116,20 @@ class TestInstall(BaseCase):
         return result
 
     def test_install_uninstall_install(self):
-        self._run("-m", "tools.datagen", "--config", config.rcfile, "--db", self.dbname,
-                  "--leads", "2000", "--activities", "2000", "--seed", "5")
+        self._run(
+            "-m",
+            "tools.datagen",
+            "--config",
+            config.rcfile,
+            "--db",
+            self.dbname,
+            "--leads",
+            "2000",
+            "--activities",
+            "2000",
+            "--seed",
+            "5",
+        )
         before = self._snapshot()
         self.assertNotEqual(before["state"], "installed")
 
