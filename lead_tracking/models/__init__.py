@@ -1,2 +1,1 @@
-from . import crm_lead
-from . import res_company
+from . import crm_lead, res_company

@@ -1,1 +1,2 @@
-from . import test_foundation
+# datagen helper: generator and install/uninstall tests
+from . import test_datagen, test_foundation, test_install
