@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import math
 import pkgutil
 import subprocess
 import sys
@@ -50,8 +51,7 @@ def percentile(values, pct):
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 class Bench:
@@ -76,6 +76,14 @@ class Bench:
                 "SELECT datname FROM pg_database WHERE datname LIKE 'tpl\\_%%' AND datname NOT LIKE %s",
                 params=(f"%{suffix}%",),
             )
+            if self._lt_hash in name:  # the same database built with older addon code
+                stale = (stale or []) + (
+                    self.cluster.execute(
+                        "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                        params=(name.replace(self._lt_hash, "%"), name),
+                    )
+                    or []
+                )
             for (old,) in stale or []:
                 self.cluster.drop_database(old)
             building = f"{name}_build"
@@ -159,7 +167,6 @@ class Bench:
     def http(self, dbname):
         """Base URL of an Odoo HTTP server serving ``dbname`` (stopped at exit)."""
         port = pg.free_port()
-        self._release(dbname)
         log = open(pg.RUN / f"bench-http-{dbname}.log", "w", encoding="utf-8")  # noqa: SIM115
         server = subprocess.Popen(
             odoo_cmd(
