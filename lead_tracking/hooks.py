@@ -1,4 +1,5 @@
-from odoo.tools import SQL, column_exists, table_exists
+from odoo.tools import SQL, column_exists
+from odoo.tools.sql import TableKind, table_kind
 
 
 def uninstall_hook(env):
@@ -38,7 +39,10 @@ def uninstall_hook(env):
         cr.execute("SELECT id, model FROM ir_model WHERE id IN %s", [tuple(models)])
         for model_id, model_name in cr.fetchall():
             model = env.get(model_name)
-            if model is not None and not model._abstract and table_exists(cr, model._table):
+            kind = table_kind(cr, model._table) if model is not None and not model._abstract else None
+            if kind == TableKind.View:  # the SQL-view reports
+                cr.execute(SQL("DROP VIEW %s CASCADE", SQL.identifier(model._table)))
+            elif kind is not None:
                 cr.execute(SQL("DROP TABLE %s CASCADE", SQL.identifier(model._table)))
             cr.execute("DELETE FROM ir_model_access WHERE model_id = %s", [model_id])
             cr.execute("DELETE FROM ir_rule WHERE model_id = %s", [model_id])
