@@ -1,2 +1,4 @@
 from . import crm_lead
 from . import res_company
+from . import res_partner
+from . import res_config_settings
