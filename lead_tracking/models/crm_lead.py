@@ -182,13 +182,20 @@ class CrmLead(models.Model):
             where.append(SQL("l.id = ANY(%s)", lead_ids))
         if company_ids:
             where.append(SQL("c.id = ANY(%s)", list(company_ids)))
-        self.env.cr.execute(SQL(
-            "UPDATE crm_lead l SET %s FROM res_company c WHERE %s",
-            SQL(", ").join(sets), SQL(" AND ").join(where),
-        ))
+        Partner = self.env["res.partner"]
+        lifecycle_sql = Partner._lt_lifecycle_sql(extra_partner_ids, lead_ids=lead_ids) \
+            if lifecycle and lead_ids else None
+        update = SQL("UPDATE crm_lead l SET %s FROM res_company c WHERE %s",
+                     SQL(", ").join(sets), SQL(" AND ").join(where))
+        if lifecycle_sql:
+            # One round trip for both: the partner update reads stage/partner/type, which the lead
+            # update does not change.
+            ctes, partner_update = lifecycle_sql
+            update = SQL("WITH %s, lt_partner_update AS (%s RETURNING 1) %s", ctes, partner_update, update)
+        self.env.cr.execute(update)
         self.invalidate_model(["score_tier", "is_quality_lead"])
-        if lifecycle and lead_ids:
-            self.env["res.partner"]._lt_refresh_lifecycle(set(extra_partner_ids), lead_ids=lead_ids)
+        if lifecycle_sql:
+            Partner._lt_invalidate_lifecycle()
 
     @api.model
     def _lt_refresh_all(self, lead_ids=None):

@@ -27,13 +27,13 @@ class ResPartner(models.Model):
         return res
 
     @api.model
-    def _lt_refresh_lifecycle(self, partner_ids=(), lead_ids=None, all_partners=False):
-        """Set-based: recompute the lifecycle stage of the commercial entities of ``partner_ids`` and
-        of the customers of ``lead_ids`` (or of every partner), and copy it to their contacts."""
+    def _lt_lifecycle_sql(self, partner_ids=(), lead_ids=None, all_partners=False):
+        """(CTEs, UPDATE) recomputing the lifecycle stage of the commercial entities of ``partner_ids``
+        and of the customers of ``lead_ids`` (or of every partner), copied to their contacts; None
+        when there is nothing to do. Split so that callers can chain it with their own statement."""
         partner_ids = [pid for pid in partner_ids if pid]
         if not (partner_ids or lead_ids or all_partners):
-            return
-        self.env.flush_all()
+            return None
         if all_partners:
             scope = SQL("SELECT id FROM res_partner WHERE id = commercial_partner_id OR commercial_partner_id IS NULL")
         else:
@@ -43,32 +43,49 @@ class ResPartner(models.Model):
                 "WHERE l.id = ANY(%s)",
                 partner_ids, list(lead_ids or []),
             )
-        self.env.cr.execute(SQL(
+        ctes = SQL(
             """
-            WITH scope AS (%s),
-            counts AS (
+            lt_scope AS (%s),
+            lt_counts AS (
                 SELECT p.commercial_partner_id AS id,
                        COUNT(*) FILTER (WHERE l.active AND s.is_won) AS won,
-                       COUNT(*) FILTER (WHERE l.active AND l.type = 'opportunity' AND NOT COALESCE(s.is_won, FALSE)) AS open_opp,
-                       COUNT(*) FILTER (WHERE l.active AND l.type = 'lead' AND NOT COALESCE(s.is_won, FALSE)) AS open_lead
+                       COUNT(*) FILTER (WHERE l.active AND l.type = 'opportunity'
+                                          AND NOT COALESCE(s.is_won, FALSE)) AS open_opp,
+                       COUNT(*) FILTER (WHERE l.active AND l.type = 'lead'
+                                          AND NOT COALESCE(s.is_won, FALSE)) AS open_lead
                   FROM crm_lead l
                   JOIN res_partner p ON p.id = l.partner_id
                   LEFT JOIN crm_stage s ON s.id = l.stage_id
-                 WHERE p.commercial_partner_id IN (SELECT * FROM scope)
+                 WHERE p.commercial_partner_id IN (SELECT * FROM lt_scope)
               GROUP BY p.commercial_partner_id
             ),
-            stages AS (
+            lt_stages AS (
                 SELECT sc.id, CASE WHEN c.won >= 2 THEN 'repeat_customer' WHEN c.won = 1 THEN 'customer'
                                    WHEN c.open_opp > 0 THEN 'prospect' WHEN c.open_lead > 0 THEN 'lead' END AS stage
-                  FROM scope sc(id) LEFT JOIN counts c ON c.id = sc.id
+                  FROM lt_scope sc(id) LEFT JOIN lt_counts c ON c.id = sc.id
             )
-            UPDATE res_partner p SET lifecycle_stage = st.stage
-              FROM stages st
-             WHERE COALESCE(p.commercial_partner_id, p.id) = st.id
-               AND p.lifecycle_stage IS DISTINCT FROM st.stage
             """,
             scope,
-        ))
+        )
+        update = SQL(
+            "UPDATE res_partner p SET lifecycle_stage = st.stage FROM lt_stages st "
+            "WHERE COALESCE(p.commercial_partner_id, p.id) = st.id "
+            "AND p.lifecycle_stage IS DISTINCT FROM st.stage"
+        )
+        return ctes, update
+
+    @api.model
+    def _lt_refresh_lifecycle(self, partner_ids=(), lead_ids=None, all_partners=False):
+        """Set-based: recompute the lifecycle stage (see _lt_lifecycle_sql) in one statement."""
+        parts = self._lt_lifecycle_sql(partner_ids, lead_ids=lead_ids, all_partners=all_partners)
+        if not parts:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(SQL("WITH %s %s", *parts))
+        self._lt_invalidate_lifecycle()
+
+    def _lt_invalidate_lifecycle(self):
         self.env["res.partner"].invalidate_model(["lifecycle_stage"])
         self.env["crm.lead"].invalidate_model(["lifecycle_stage"])
+
     # ---- lead intelligence: end -----------------------------------------------------------

@@ -1,1 +1,3 @@
 from . import test_foundation
+# lead intelligence
+from . import test_lead_intelligence
