@@ -1,4 +1,1 @@
-from . import crm_lead
-from . import res_company
-from . import res_partner
-from . import res_config_settings
+from . import crm_lead, res_company, res_config_settings, res_partner

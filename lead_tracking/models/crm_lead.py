@@ -1,10 +1,10 @@
 import math
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.tools import SQL
-
-from odoo.addons.crm.models.crm_lead import Lead as CrmLeadBase
 
 # ---- lead intelligence: begin -------------------------------------------------------------
 LT_SCORE_TIERS = [("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")]
@@ -36,7 +36,6 @@ class CrmLead(models.Model):
     # INSERTs that ignore them stay valid until the next refresh.
     score_tier = fields.Selection(
         LT_SCORE_TIERS,
-        string="Score Tier",
         readonly=True,
         copy=False,
         index=True,
@@ -48,7 +47,6 @@ class CrmLead(models.Model):
         help="Lifecycle stage of the customer's company (lead, prospect, customer, repeat customer).",
     )
     closing_score = fields.Float(
-        string="Closing Score",
         readonly=True,
         copy=False,
         group_operator="avg",
@@ -64,7 +62,6 @@ class CrmLead(models.Model):
         "set in CRM Settings.",
     )
     days_overdue = fields.Integer(
-        string="Days Overdue",
         compute="_compute_lt_unattended",
         search="_search_days_overdue",
         help="Days since the deadline of the lead's oldest due activity.",
@@ -123,9 +120,13 @@ class CrmLead(models.Model):
                                           max_length=max_length)
         tails = (self - head).exists()
         if auto_unlink and tails:
-            # This Odoo build does not delete merged tails (crm's unlink is not called): delete
-            # them below crm's override, or they keep counting in the customer's lifecycle.
-            super(CrmLeadBase, tails.sudo()).unlink()
+            # This Odoo build does not delete merged tails (the unlink overrides of crm, mail and
+            # their mixins never call down): delete them with the base ORM delete, with their
+            # activities and followers, or they keep counting in the customer's lifecycle.
+            for model in ("mail.activity", "mail.followers"):
+                linked = self.env[model].sudo().search([("res_model", "=", self._name), ("res_id", "in", tails.ids)])
+                models.BaseModel.unlink(linked)
+            models.BaseModel.unlink(tails.sudo())
         self.env["res.partner"]._lt_refresh_lifecycle(partner_ids | set(head.partner_id.ids))
         return head
 
@@ -144,8 +145,8 @@ class CrmLead(models.Model):
     # -- set-based refresh --
     def _lt_quality_company_domains(self, company_ids=None):
         """{company id: domain} of the quality definition of each company (or the given ones)."""
-        companies = self.env["res.company"].sudo().browse(company_ids) if company_ids else \
-            self.env["res.company"].sudo().search([])
+        Company = self.env["res.company"].sudo()
+        companies = Company.browse(company_ids) if company_ids else Company.search([("id", "!=", 0)])
         return {company.id: company._lt_quality_domain_list() for company in companies}
 
     def _lt_quality_sql(self, company_ids=None):
@@ -472,17 +473,12 @@ class CrmLead(models.Model):
             if not lines:
                 lead.lt_score_explanation_html = False
                 continue
-            items = "".join(
-                "<li class='%s'>%s</li>" % (
+            items = Markup("").join(
+                Markup("<li class='{}'>{}</li>").format(
                     "text-success" if line["effect"] > 0.05 else "text-danger" if line["effect"] < -0.05 else "",
-                    self._lt_escape(line["label"]))
+                    line["label"])
                 for line in lines
             )
-            lead.lt_score_explanation_html = "<ul class='o_lt_score_explanation mb-0'>%s</ul>" % items
+            lead.lt_score_explanation_html = Markup("<ul class='o_lt_score_explanation mb-0'>{}</ul>").format(items)
 
-    @staticmethod
-    def _lt_escape(text):
-        from markupsafe import escape  # noqa: PLC0415
-
-        return str(escape(text))
     # ---- lead intelligence: end -----------------------------------------------------------

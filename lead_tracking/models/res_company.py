@@ -61,7 +61,7 @@ class ResCompany(models.Model):
             if not isinstance(domain, (list, tuple)):
                 raise ValueError(text)
             self.env["crm.lead"].sudo()._where_calc(domain)
-        except Exception as error:  # noqa: BLE001 any parse or field error means an invalid definition
+        except Exception as error:  # any parse or field error: an invalid definition
             if raise_error:
                 raise ValidationError(
                     _("The quality lead definition is not a valid filter on leads: %(error)s", error=error)

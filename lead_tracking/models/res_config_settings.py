@@ -24,7 +24,7 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         company = self.company_id or self.env.company
         values = {
             "lt_score_warm_threshold": self.lt_score_warm_threshold,
@@ -35,4 +35,5 @@ class ResConfigSettings(models.TransientModel):
         changed = {key: value for key, value in values.items() if company[key] != value}
         if changed:
             company.write(changed)
+        return res
     # ---- lead intelligence: end -----------------------------------------------------------

@@ -9,7 +9,6 @@ class ResPartner(models.Model):
     lifecycle_stage = fields.Selection(
         [("lead", "Lead"), ("prospect", "Prospect"), ("customer", "Customer"),
          ("repeat_customer", "Repeat Customer")],
-        string="Lifecycle Stage",
         readonly=True,
         copy=False,
         index=True,

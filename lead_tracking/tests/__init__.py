@@ -1,3 +1,1 @@
-from . import test_foundation
-# lead intelligence
-from . import test_lead_intelligence
+from . import test_foundation, test_lead_intelligence

@@ -1,5 +1,7 @@
 import math
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
@@ -151,11 +153,11 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         other = self.lt_lead(name="No salesperson", user_id=False)
         today = fields.Date.context_today(lead)
         for record in lead | other:
-            record.activity_schedule("mail.mail_activity_data_call", date_deadline=today - fields.date_utils.relativedelta(days=4),
-                                     user_id=self.salesman.id)
+            record.activity_schedule("mail.mail_activity_data_call", user_id=self.salesman.id,
+                                     date_deadline=today - relativedelta(days=4))
         future = self.lt_lead(name="Future", user_id=self.salesman.id)
         future.activity_schedule("mail.mail_activity_data_call",
-                                 date_deadline=today + fields.date_utils.relativedelta(days=2), user_id=self.salesman.id)
+                                 date_deadline=today + relativedelta(days=2), user_id=self.salesman.id)
         self.assertTrue(lead.is_unattended)
         self.assertEqual(lead.days_overdue, 4)
         self.assertFalse(other.is_unattended)
