@@ -139,7 +139,7 @@ class CrmLead(models.Model):
     def _update_automated_probabilities(self):
         res = super()._update_automated_probabilities()
         # crm updates probabilities with raw SQL: refresh the tiers of every lead.
-        self._lt_refresh_all()
+        self.browse().with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False, quality=False)
         return res
 
     # -- set-based refresh --
@@ -386,6 +386,8 @@ class CrmLead(models.Model):
             ``automated_probability``, i.e. ``100 / (1 + exp(-sum))``. ``label`` says it in words.
             A lead whose probability was typed by hand gets a first entry of variable "manual".
         """
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         factors_by_lead = self._lt_score_factors()
         names = self._lt_factor_names(factors_by_lead)
         labels = self._lt_variable_labels()
