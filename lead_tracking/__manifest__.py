@@ -28,8 +28,21 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
+        # lead intelligence
+        "data/ir_cron_data.xml",
+        "views/crm_lead_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/crm_demo.xml",
+        # lead intelligence
+        "demo/lead_intelligence_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "lead_tracking/static/tests/tours/**/*",
+        ],
+    },
+    "post_init_hook": "post_init_hook",
 }

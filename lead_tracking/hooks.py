@@ -2,6 +2,11 @@ from odoo.tools import SQL, column_exists
 from odoo.tools.sql import TableKind, table_kind
 
 
+def post_init_hook(env):
+    """Fill the lead intelligence columns (score tier, quality, lifecycle, closing score) of existing leads."""
+    env["crm.lead"]._lt_refresh_all()
+
+
 def uninstall_hook(env):
     """Remove what lead_tracking created, with real deletes.
 

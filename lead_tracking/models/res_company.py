@@ -1,4 +1,14 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
+
+# ---- lead intelligence: begin -------------------------------------------------------------
+LT_DEFAULT_QUALITY_DOMAIN = (
+    "['&', '&', '&', '&', ('phone', '!=', False), ('email_from', 'not ilike', 'hotmail'), "
+    "('email_from', 'not ilike', 'aol.com'), ('email_from', 'not ilike', 'icloud.com'), "
+    "('email_from', 'not ilike', 'yahoo')]"
+)
+# ---- lead intelligence: end ---------------------------------------------------------------
 
 
 class ResCompany(models.Model):
@@ -9,3 +19,62 @@ class ResCompany(models.Model):
         default=0,
         help="A lead is unattended when one of its activities is due on or before today plus this many days.",
     )
+
+    # ---- lead intelligence: begin ---------------------------------------------------------
+    lt_score_warm_threshold = fields.Float(
+        string="Warm From (%)", default=30.0,
+        help="Leads with a probability from this value are warm.")
+    lt_score_hot_threshold = fields.Float(
+        string="Hot From (%)", default=70.0,
+        help="Leads with a probability from this value are hot.")
+    lt_quality_domain = fields.Char(
+        string="Quality Lead Definition", default=LT_DEFAULT_QUALITY_DOMAIN,
+        help="Leads matching this filter are quality leads.")
+
+    @api.constrains("lt_score_warm_threshold", "lt_score_hot_threshold")
+    def _check_lt_score_thresholds(self):
+        for company in self:
+            warm, hot = company.lt_score_warm_threshold, company.lt_score_hot_threshold
+            if not (0 <= warm <= 100 and 0 <= hot <= 100):
+                raise ValidationError(_("Score tier thresholds must lie between 0 and 100."))
+            if warm >= hot:
+                raise ValidationError(_("The warm threshold (%(warm)s) must be below the hot threshold (%(hot)s).",
+                                        warm=warm, hot=hot))
+
+    @api.constrains("lt_unattended_horizon_days")
+    def _check_lt_unattended_horizon(self):
+        if any(company.lt_unattended_horizon_days < 0 for company in self):
+            raise ValidationError(_("The unattended horizon cannot be negative."))
+
+    @api.constrains("lt_quality_domain")
+    def _check_lt_quality_domain(self):
+        for company in self:
+            company._lt_quality_domain_list(raise_error=True)
+
+    def _lt_quality_domain_list(self, raise_error=False):
+        """The quality definition as a domain, checked against crm.lead; the default one when broken."""
+        self.ensure_one()
+        text = self.lt_quality_domain or "[]"
+        try:
+            domain = safe_eval(text, {"datetime": datetime, "dateutil": dateutil, "time": time,
+                                      "context_today": datetime.datetime.now, "uid": self.env.uid})
+            if not isinstance(domain, (list, tuple)):
+                raise ValueError(text)
+            self.env["crm.lead"].sudo()._where_calc(domain)
+        except Exception as error:  # any parse or field error: an invalid definition
+            if raise_error:
+                raise ValidationError(
+                    _("The quality lead definition is not a valid filter on leads: %(error)s", error=error)
+                ) from error
+            return safe_eval(LT_DEFAULT_QUALITY_DOMAIN)
+        return list(domain)
+
+    def write(self, vals):
+        res = super().write(vals)
+        tiers = bool({"lt_score_warm_threshold", "lt_score_hot_threshold"} & set(vals))
+        quality = "lt_quality_domain" in vals
+        if tiers or quality:
+            self.env["crm.lead"].with_context(lt_refresh_all=True)._lt_refresh_leads(
+                lifecycle=False, company_ids=self.ids, tiers=tiers, quality=quality)
+        return res
+    # ---- lead intelligence: end -----------------------------------------------------------

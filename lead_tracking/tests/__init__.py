@@ -1,2 +1,4 @@
-# datagen helper: generator and install/uninstall tests
-from . import test_datagen, test_foundation, test_install
+from . import test_datagen
+from . import test_foundation
+from . import test_install
+from . import test_lead_intelligence

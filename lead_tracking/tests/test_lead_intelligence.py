@@ -1,0 +1,292 @@
+import math
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
+
+from .common import LeadTrackingCase
+
+
+class LeadIntelligenceCase(LeadTrackingCase):
+    """History of won and lost leads so that crm's naive Bayes scoring has something to learn from."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("crm.pls_fields", "source_id,phone_state,email_state")
+        cls.env["ir.config_parameter"].sudo().set_param("crm.pls_start_date", "2000-01-01")
+        cls.source_news = cls.env["utm.source"].create({"name": "LT Newsletter"})
+        cls.source_fair = cls.env["utm.source"].create({"name": "LT Fair"})
+        history = cls.env["crm.lead"]
+        for index in range(12):
+            history |= cls.lt_lead(name=f"Hist {index}", type="opportunity",
+                                   source_id=(cls.source_news if index % 3 else cls.source_fair).id)
+        history[:7].action_set_won()
+        history[7:].action_set_lost()
+        cls.env["crm.lead"]._cron_update_automated_probabilities()
+
+    def lt_combined(self, lines):
+        """Probability (%) given by the sum of the effects (log-odds)."""
+        logit = sum(line["effect"] for line in lines if line["variable"] != "manual")
+        return 100 / (1 + math.exp(-logit))
+
+
+@tagged("post_install", "-at_install")
+class TestLeadIntelligence(LeadIntelligenceCase):
+    def test_pls_flows_still_work(self):
+        """crm's scoring flows keep working with lead_tracking installed."""
+        lead = self.lt_lead(name="Flow", source_id=self.source_news.id)
+        # frequency table is fed by won / lost
+        freq = self.env["crm.lead.scoring.frequency"].search(
+            [("variable", "=", "source_id"), ("value", "=", str(self.source_news.id)), ("team_id", "=", self.team.id)])
+        self.assertTrue(freq.won_count and freq.lost_count)
+        self.assertTrue(0 < lead.automated_probability < 100)
+        self.assertEqual(lead.probability, lead.automated_probability)
+        # settings wizard "Update Probabilities" with every variable
+        field_names = ["state_id", "country_id", "phone_state", "email_state", "source_id", "lang_id", "tag_ids"]
+        freq_fields = self.env["crm.lead.scoring.frequency.field"].search(
+            [("field_id.name", "in", field_names)])
+        self.assertEqual(len(freq_fields), len(field_names))
+        wizard = self.env["crm.lead.pls.update"].create(
+            {"pls_fields": [(6, 0, freq_fields.ids)], "pls_start_date": "2000-01-01"})
+        wizard.action_update_crm_lead_probabilities()
+        self.assertEqual(set(self.env["crm.lead"]._pls_get_safe_fields()), set(field_names))
+        # start date after every lead: no history, probabilities stay
+        self.env["ir.config_parameter"].sudo().set_param("crm.pls_fields", "source_id,phone_state,email_state")
+        self.env["crm.lead"]._cron_update_automated_probabilities()
+        # a probability typed by hand stops automatic updates, the gear restores it
+        lead.write({"probability": 55})
+        self.assertFalse(lead.is_automated_probability)
+        lead.write({"source_id": self.source_fair.id})
+        self.assertEqual(lead.probability, 55)
+        self.assertEqual(lead.score_tier, "warm")
+        explanation = lead.get_score_explanation()[lead.id]
+        self.assertEqual(explanation[0]["variable"], "manual")
+        lead.action_set_automated_probability()
+        self.assertTrue(lead.is_automated_probability)
+        self.assertEqual(lead.probability, lead.automated_probability)
+
+    def test_score_tier_and_thresholds(self):
+        lead = self.lt_lead(name="Tier")
+        lead.write({"probability": 10})
+        self.assertEqual(lead.score_tier, "cold")
+        lead.write({"probability": 35})
+        self.assertEqual(lead.score_tier, "warm")
+        lead.write({"probability": 75})
+        self.assertEqual(lead.score_tier, "hot")
+        self.company.write({"lt_score_warm_threshold": 80, "lt_score_hot_threshold": 90})
+        self.assertEqual(lead.score_tier, "cold")
+        groups = self.env["crm.lead"].read_group([("id", "=", lead.id)], ["score_tier"], ["score_tier"])
+        self.assertEqual(groups[0]["score_tier"], "cold")
+        for warm, hot in ((70, 70), (80, 60), (-1, 50), (20, 120)):
+            with self.assertRaises(ValidationError):
+                self.company.write({"lt_score_warm_threshold": warm, "lt_score_hot_threshold": hot})
+        self.assertEqual(self.company.lt_score_hot_threshold, 90)
+
+    def test_settings_roundtrip(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.lt_score_hot_threshold, self.company.lt_score_hot_threshold)
+        settings.write({"lt_score_warm_threshold": 75, "lt_score_hot_threshold": 95, "lt_unattended_horizon_days": 3})
+        settings.execute()
+        self.assertEqual((self.company.lt_score_warm_threshold, self.company.lt_score_hot_threshold), (75, 95))
+        self.assertEqual(self.company.lt_unattended_horizon_days, 3)
+        bad = self.env["res.config.settings"].create({"lt_score_warm_threshold": 50, "lt_score_hot_threshold": 40})
+        with self.assertRaises(ValidationError):
+            bad.execute()
+
+    def test_explanation_reproduces_probability(self):
+        leads = self.env["crm.lead"]
+        for index in range(80):
+            leads |= self.lt_lead(name=f"Explain {index}",
+                                  source_id=(self.source_news if index % 2 else self.source_fair).id,
+                                  phone=False if index % 5 == 0 else "+32 470 12 34 56")
+        leads.invalidate_recordset()
+        with self.assertQueryCount(__system__=20):
+            explanation = leads.get_score_explanation()
+        self.assertEqual(len(explanation), 80)
+        for lead in leads:
+            lines = explanation[lead.id]
+            variables = {line["variable"] for line in lines}
+            self.assertTrue({"stage_id", "team_id", "source_id"} <= variables)
+            self.assertAlmostEqual(self.lt_combined(lines), lead.automated_probability, delta=0.1)
+            effects = [abs(line["effect"]) for line in lines]
+            self.assertEqual(effects, sorted(effects, reverse=True))
+            for line in lines:
+                self.assertTrue({"variable", "value", "won", "lost", "effect", "label"} <= set(line))
+        source_line = next(line for line in explanation[leads[1].id] if line["variable"] == "source_id")
+        self.assertIn("LT Newsletter", source_line["label"])
+        self.assertIn("won", source_line["label"])
+        self.assertIn("o_lt_score_explanation", leads[1].lt_score_explanation_html)
+
+    def test_quality_leads(self):
+        good = self.lt_lead(name="Good", email_from="anna@acme.example.com")
+        no_phone = self.lt_lead(name="No phone", phone=False)
+        for email in ("x@hotmail.com", "y@aol.com", "z@icloud.com", "w@yahoo.fr"):
+            self.assertFalse(self.lt_lead(name=email, email_from=email).is_quality_lead, email)
+        self.assertTrue(good.is_quality_lead)
+        self.assertFalse(no_phone.is_quality_lead)
+        no_phone.write({"phone": "+32 2 555 55 55"})
+        self.assertTrue(no_phone.is_quality_lead)
+        good.write({"email_from": "anna@yahoo.com"})
+        self.assertFalse(good.is_quality_lead)
+        # a new definition recomputes every lead
+        self.company.write({"lt_quality_domain": "[('name', '=', 'Good')]"})
+        self.assertTrue(good.is_quality_lead)
+        self.assertFalse(no_phone.is_quality_lead)
+        # invalid definitions are refused and the previous one stays
+        for bad in ("[('no_such_field', '=', 1)]", "[('name', '=',", "42"):
+            with self.assertRaises(ValidationError):
+                self.company.write({"lt_quality_domain": bad})
+        self.assertEqual(self.company.lt_quality_domain, "[('name', '=', 'Good')]")
+        # changes made elsewhere are caught by the daily refresh
+        self.env.cr.execute("UPDATE crm_lead SET is_quality_lead = FALSE WHERE id = %s", [good.id])
+        good.invalidate_recordset()
+        self.env["crm.lead"]._cron_lt_refresh()
+        self.assertTrue(good.is_quality_lead)
+        quality = self.env["crm.lead"].search([("is_quality_lead", "=", True), ("team_id", "=", self.team.id)])
+        self.assertEqual(quality, good)
+
+    def test_unattended(self):
+        lead = self.lt_lead(name="Unattended", user_id=self.salesman.id)
+        other = self.lt_lead(name="No salesperson", user_id=False)
+        today = fields.Date.context_today(lead)
+        for record in lead | other:
+            record.activity_schedule("mail.mail_activity_data_call", user_id=self.salesman.id,
+                                     date_deadline=today - relativedelta(days=4))
+        future = self.lt_lead(name="Future", user_id=self.salesman.id)
+        future.activity_schedule("mail.mail_activity_data_call",
+                                 date_deadline=today + relativedelta(days=2), user_id=self.salesman.id)
+        self.assertTrue(lead.is_unattended)
+        self.assertEqual(lead.days_overdue, 4)
+        self.assertFalse(other.is_unattended)
+        self.assertFalse(future.is_unattended)
+        found = self.env["crm.lead"].search([("is_unattended", "=", True), ("team_id", "=", self.team.id)])
+        self.assertEqual(found, lead)
+        self.assertEqual(self.env["crm.lead"].search([("days_overdue", ">=", 3), ("team_id", "=", self.team.id)]), lead)
+        self.company.lt_unattended_horizon_days = 2
+        future.invalidate_recordset(["is_unattended"])
+        self.assertTrue(future.is_unattended)
+        lead.action_set_lost()
+        lead.invalidate_recordset(["is_unattended"])
+        self.assertFalse(lead.is_unattended)
+
+    def test_lifecycle(self):
+        company = self.env["res.partner"].create({"name": "LT Customer Co", "is_company": True})
+        contact = self.env["res.partner"].create({"name": "LT Contact", "parent_id": company.id})
+        lead = self.lt_lead(name="L1", partner_id=contact.id)
+        self.assertEqual(company.lifecycle_stage, "lead")
+        self.assertEqual(lead.lifecycle_stage, "lead")
+        lead.convert_opportunity(contact)
+        self.assertEqual(company.lifecycle_stage, "prospect")
+        lead.action_set_won()
+        self.assertEqual(company.lifecycle_stage, "customer")
+        opp2 = self.lt_lead(name="L2", type="opportunity", partner_id=company.id)
+        self.assertEqual(company.lifecycle_stage, "customer")
+        opp2.action_set_won()
+        self.assertEqual(company.lifecycle_stage, "repeat_customer")
+        self.assertEqual(contact.lifecycle_stage, "repeat_customer")
+        opp2.action_set_lost()
+        self.assertEqual(company.lifecycle_stage, "customer")
+        opp2.action_unarchive()  # restored in its won stage: won again
+        self.assertEqual(company.lifecycle_stage, "repeat_customer")
+        other = self.env["res.partner"].create({"name": "LT Other", "is_company": True})
+        lead.write({"partner_id": other.id})
+        self.assertEqual(other.lifecycle_stage, "customer")
+        self.assertEqual(company.lifecycle_stage, "customer")
+        self.assertEqual(
+            self.env["crm.lead"].search([("lifecycle_stage", "=", "customer"), ("id", "in", (lead | opp2).ids)]),
+            lead | opp2)
+        # merge: the tail (a lead of another customer) is gone, so is that customer's stage
+        third = self.env["res.partner"].create({"name": "LT Third", "is_company": True})
+        fourth = self.env["res.partner"].create({"name": "LT Fourth", "is_company": True})
+        tail = self.lt_lead(name="L3", partner_id=third.id)
+        head = self.lt_lead(name="L4", type="opportunity", partner_id=fourth.id)
+        self.assertEqual((third.lifecycle_stage, fourth.lifecycle_stage), ("lead", "prospect"))
+        merged = (tail | head)._merge_opportunity(max_length=0)
+        self.assertEqual(merged, head)
+        self.assertFalse(tail.exists())
+        self.assertEqual((third.lifecycle_stage, fourth.lifecycle_stage), (False, "prospect"))
+        # bulk refresh reproduces the same
+        self.env.cr.execute("UPDATE res_partner SET lifecycle_stage = NULL WHERE id IN %s", [(company.id, other.id)])
+        self.env["res.partner"].invalidate_model(["lifecycle_stage"])
+        self.env["crm.lead"]._lt_refresh_all()
+        self.assertEqual((company.lifecycle_stage, other.lifecycle_stage), ("customer", "customer"))
+
+    def test_closing_score(self):
+        lead = self.lt_lead(name="Closing", type="opportunity", source_id=self.source_news.id)
+        before = lead.automated_probability
+        self.assertTrue(0 < before < 100)
+        lead.action_set_won()
+        self.assertEqual(lead.closing_score, before)
+        lost = self.lt_lead(name="Closing lost", type="opportunity", source_id=self.source_fair.id)
+        before_lost = lost.automated_probability
+        lost.action_set_lost()
+        self.assertEqual(lost.closing_score, before_lost)
+        # backfill of leads closed before install
+        self.env.cr.execute("UPDATE crm_lead SET closing_score = NULL WHERE id IN %s", [(lead.id, lost.id)])
+        self.env["crm.lead"].invalidate_model(["closing_score"])
+        self.env["crm.lead"]._lt_refresh_all(lead_ids=[lead.id, lost.id])
+        self.assertTrue(0 < lead.closing_score < 100)
+        self.assertTrue(0 < lost.closing_score < 100)
+        self.assertIn("installed", self.env["crm.lead"]._fields["closing_score"].help)
+
+    def test_refresh_all_after_bulk_insert(self):
+        """Rows inserted in bulk without our columns get them from _lt_refresh_all."""
+        self.env.cr.execute(
+            "INSERT INTO crm_lead (name, type, active, probability, phone, email_from, company_id, team_id) "
+            "VALUES ('Bulk', 'lead', TRUE, 80, '+1 555', 'a@b.example.com', %s, %s) RETURNING id",
+            [self.company.id, self.team.id])
+        lead = self.env["crm.lead"].browse(self.env.cr.fetchone()[0])
+        self.assertFalse(lead.score_tier)
+        self.env["crm.lead"]._lt_refresh_all()
+        self.assertEqual(lead.score_tier, "hot")
+        self.assertTrue(lead.is_quality_lead)
+
+    def test_query_counts(self):
+        """Creating and writing one lead costs at most 2 queries more than with crm alone.
+
+        Method: the same operation is counted twice in this database, once with the context key
+        ``lt_skip_intelligence`` (our create/write hooks bypassed: crm alone, plus our module's
+        inert columns) and once normally; the difference must be at most 2."""
+        Lead = self.env["crm.lead"]
+        partner = self.env["res.partner"].create({"name": "LT Count"})
+        values = {"name": "Count", "type": "lead", "team_id": self.team.id, "partner_id": partner.id,
+                  "email_from": "c@example.com", "phone": "+32 470 00 00 00"}
+
+        def count(fn):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            fn()
+            self.env.flush_all()
+            return self.cr.sql_log_count - before
+
+        Lead.create(dict(values))  # warm up caches for both measurements
+        crm_create = count(lambda: Lead.with_context(lt_skip_intelligence=True).create(dict(values)))
+        our_create = count(lambda: Lead.create(dict(values)))
+        self.assertLessEqual(our_create - crm_create, 2, (crm_create, our_create))
+        lead_a = Lead.create(dict(values))
+        lead_b = Lead.create(dict(values))
+        crm_write = count(lambda: lead_a.with_context(lt_skip_intelligence=True).write(
+            {"name": "Written", "phone": "+32 2 000 00 00"}))
+        our_write = count(lambda: lead_b.write({"name": "Written", "phone": "+32 2 000 00 00"}))
+        self.assertLessEqual(our_write - crm_write, 2, (crm_write, our_write))
+        crm_won = count(lambda: lead_a.with_context(lt_skip_intelligence=True).write({"stage_id": self.stage_won.id}))
+        our_won = count(lambda: lead_b.write({"stage_id": self.stage_won.id}))
+        self.assertLessEqual(our_won - crm_won, 2, (crm_won, our_won))
+        # pinned, so that a regression on either side shows
+        with self.assertQueryCount(__system__=our_write + 2):
+            lead_b.write({"name": "Written again"})
+
+
+@tagged("post_install", "-at_install")
+class TestLeadIntelligenceTour(HttpCase):
+    def test_tour_explanation_panel(self):
+        lead = self.env["crm.lead"].search([("type", "=", "opportunity"), ("active", "=", True),
+                                            ("stage_id.is_won", "=", False), ("score_tier", "!=", False)], limit=1)
+        self.assertTrue(lead, "the demo data provides scored opportunities")
+        self.assertTrue(lead.get_score_explanation()[lead.id])
+        self.start_tour(f"/web#id={lead.id}&model=crm.lead&view_type=form", "lt_lead_intelligence_tour",
+                        login="admin")
