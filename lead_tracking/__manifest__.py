@@ -25,9 +25,27 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "depends": ["crm", "portal"],
     "excludes": ["website_crm_partner_assign"],
     "data": [
+        "security/lead_tracking_security.xml",
         "security/ir.model.access.csv",
+        # ---- Resellers (issue 5)
+        "data/reseller_data.xml",
+        "data/mail_template_data.xml",
+        "views/crm_reseller_level_views.xml",
+        "views/crm_reseller_activation_views.xml",
+        "views/crm_reseller_partner_views.xml",
+        "wizard/crm_reseller_forward_views.xml",
+        "views/crm_reseller_lead_views.xml",
+        "views/crm_reseller_settings_views.xml",
+        "views/portal_templates.xml",
+        # ---- end Resellers
     ],
     "demo": [
         "demo/crm_demo.xml",
+        "demo/reseller_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "lead_tracking/static/tests/tours/*.js",
+        ],
+    },
 }
