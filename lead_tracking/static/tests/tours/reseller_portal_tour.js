@@ -23,7 +23,12 @@ registry.category("web_tour.tours").add("lead_tracking_reseller_interested", {
         {
             content: "Next action date",
             trigger: "input[name='activity_date']",
-            run: "text 2030-01-15",
+            run() {
+                // A date input takes its value directly: the tour's "text" action types, dates don't.
+                const input = document.querySelector("input[name='activity_date']");
+                input.value = "2030-01-15";
+                input.dispatchEvent(new Event("change", { bubbles: true }));
+            },
         },
         {
             content: "Expected revenue",
