@@ -1,3 +1,1 @@
-from . import models
-from . import wizard
-from . import controllers
+from . import controllers, models, wizard

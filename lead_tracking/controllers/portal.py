@@ -3,12 +3,12 @@ from collections import OrderedDict
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import email_normalize, plaintext2html
-
-from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 LEAD_SORTINGS = {
     "date": {"label": "Newest", "order": "create_date desc, id desc"},

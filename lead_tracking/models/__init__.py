@@ -1,9 +1,9 @@
-from . import crm_lead
-from . import res_company
-# ---- Resellers (issue 5)
-from . import crm_reseller_level
-from . import crm_reseller_activation
-from . import res_partner
-from . import res_config_settings
-from . import crm_team
-# ---- end Resellers
+from . import (
+    crm_lead,
+    crm_reseller_activation,  # resellers (issue 5)
+    crm_reseller_level,  # resellers (issue 5)
+    crm_team,  # resellers (issue 5)
+    res_company,
+    res_config_settings,  # resellers (issue 5)
+    res_partner,  # resellers (issue 5)
+)

@@ -23,7 +23,6 @@ class CrmLeadReseller(models.Model):
 
     reseller_id = fields.Many2one(
         "res.partner",
-        string="Reseller",
         index="btree_not_null",
         tracking=True,
         copy=False,
@@ -82,7 +81,9 @@ class CrmLeadReseller(models.Model):
         if not self:
             return self.browse()
         self.flush_model(["reseller_id", "active", "state_id", "country_id", "probability", "company_id"])
-        self.env["res.partner"].flush_model(["reseller_level_id", "reseller_weight", "active", "state_id", "country_id"])
+        self.env["res.partner"].flush_model(
+            ["reseller_level_id", "reseller_weight", "active", "state_id", "country_id", "company_id"]
+        )
         cr = self.env.cr
         cr.execute(
             """

@@ -7,7 +7,7 @@ class ResPartner(models.Model):
 
     # ---- Resellers (issue 5) -------------------------------------------------
     reseller_level_id = fields.Many2one(
-        "crm.reseller.level", string="Reseller Level", index="btree_not_null", tracking=True
+        "crm.reseller.level", index="btree_not_null", tracking=True
     )
     reseller_activation_id = fields.Many2one("crm.reseller.activation", string="Partner Activation", tracking=True)
     reseller_weight = fields.Integer(

@@ -1,5 +1,5 @@
-from . import test_foundation
-# ---- Resellers (issue 5)
-from . import test_resellers
-from . import test_reseller_portal
-# ---- end Resellers
+from . import (
+    test_foundation,
+    test_reseller_portal,  # resellers (issue 5)
+    test_resellers,  # resellers (issue 5)
+)

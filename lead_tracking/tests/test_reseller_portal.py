@@ -188,7 +188,9 @@ class TestResellerPortal(HttpCase, LeadTrackingCase):
         self.assertFalse(self.lead_a.reseller_declined_ids)
 
     def test_decline(self):
-        response = self._post(f"/my/lead/{self.lead_a.id}/decline", {"reason": "Outside our region", "contacted": "yes"})
+        response = self._post(
+            f"/my/lead/{self.lead_a.id}/decline", {"reason": "Outside our region", "contacted": "yes"}
+        )
         self.assertEqual(response.status_code, 303)
         self.assertFalse(self.lead_a.reseller_id)
         self.assertEqual(self.lead_a.reseller_declined_ids, self.reseller_a)
@@ -281,5 +283,3 @@ class TestResellerPortal(HttpCase, LeadTrackingCase):
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(lead.expected_revenue, 12500)
         self.assertEqual(lead.activity_ids.summary, "Call the buyer")
-
-

@@ -13,7 +13,7 @@ class CrmResellerForward(models.TransientModel):
         required=True,
     )
     reseller_id = fields.Many2one(
-        "res.partner", string="Reseller", domain="[('reseller_level_id', '!=', False)]"
+        "res.partner", domain="[('reseller_level_id', '!=', False)]"
     )
     send_mail = fields.Boolean(string="Email the Reseller", default=True)
 
