@@ -283,3 +283,17 @@ class TestResellerPortal(HttpCase, LeadTrackingCase):
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(lead.expected_revenue, 12500)
         self.assertEqual(lead.activity_ids.summary, "Call the buyer")
+
+
+@tagged("post_install", "-at_install")
+class TestResellerDemo(HttpCase):
+    def test_demo_login(self):
+        # The login printed by `make demo` works and shows the Gold reseller's leads and opportunities.
+        self.authenticate("reseller.gold@example.com", "reseller")
+        leads = self.url_open("/my/leads").text
+        self.assertIn("Warehouse scanners for 3 sites", leads)
+        self.assertNotIn("Helpdesk for a call centre", leads)
+        self.assertIn("ERP roll-out, 50 users", self.url_open("/my/opportunities").text)
+        partners = self.url_open("/partners").text
+        for name in ("Brabant Solutions", "Loire Conseil", "Maple Leaf Partners"):
+            self.assertIn(name, partners)
