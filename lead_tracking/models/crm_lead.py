@@ -69,12 +69,25 @@ class CrmLeadReseller(models.Model):
         those in the lead's state come first, then those in its country, then (a Settings choice)
         any. Leads locked by another transaction are skipped, not waited for, so concurrent runs
         never hand one lead to two resellers. Leads left without a reseller say why.
-        Returns the leads that received a reseller.
+        Returns a notification telling how many leads received a reseller.
         """
         assigned = self._lt_reseller_assign()
         if len(self) == 1 and not assigned and self.reseller_assign_note:
             raise UserError(self.reseller_assign_note)
-        return assigned
+        left = len(self.filtered(lambda lead: not lead.reseller_id))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if assigned else "warning",
+                "message": _(
+                    "%(assigned)s lead(s) given to a reseller, %(left)s left without one.",
+                    assigned=len(assigned),
+                    left=left,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _lt_reseller_assign(self, rng=None):
         """Set-based core of :meth:`action_assign_reseller`; returns the leads assigned."""

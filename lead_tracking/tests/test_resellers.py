@@ -81,6 +81,16 @@ class TestResellers(LeadTrackingCase):
         self.assertEqual(set(in_flanders.reseller_id), {self.reseller_b}, "the lead's state comes first")
         self.assertEqual(len(in_belgium.filtered("reseller_id")), 30, "then its country")
 
+    def test_list_action(self):
+        leads = self._leads(4, country_id=self.belgium.id, state_id=self.state_bru.id)
+        action = self.env.ref("lead_tracking.crm_lead_action_assign_reseller")
+        result = action.with_user(self.salesman_all).with_context(
+            active_model="crm.lead", active_ids=leads.ids
+        ).run()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("4 lead(s)", result["params"]["message"])
+        self.assertEqual(set(leads.reseller_id), {self.reseller_a})
+
     def test_any_reseller_setting(self):
         self.env.company.lt_reseller_assign_anywhere = False
         french = self._leads(5, country_id=self.france.id)
