@@ -1,5 +1,6 @@
 # The project's README.md, at the repository root, documents the addon.
-# pylint: disable=missing-readme
+# The manifest keeps its description: Apps shows it.
+# pylint: disable=missing-readme,manifest-deprecated-key
 {
     "name": "Lead Tracking",
     "version": "17.0.1.0.0",
