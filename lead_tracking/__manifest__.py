@@ -44,6 +44,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "demo/crm_demo.xml",
         "demo/reseller_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": [
             "lead_tracking/static/tests/tours/*.js",
