@@ -1,5 +1,7 @@
 """Install/uninstall hooks of lead_tracking."""
 
+from odoo.tools import SQL
+
 # The Odoo we run on never really deletes views, actions, record rules, groups, mail templates,
 # models or fields at uninstall (their ``unlink`` overrides don't reach the database), so an
 # uninstall would leave tables, columns and views behind that break crm. We remove what is ours
@@ -56,7 +58,7 @@ def uninstall_hook(env):
     for model, table in _LT_SIMPLE_TABLES:
         ids = _lt_ids(cr, model)
         if ids:
-            cr.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+            cr.execute(SQL("DELETE FROM %s WHERE id = ANY(%s)", SQL.identifier(table), ids))
             _lt_forget(cr, model, ids)
     group_ids = _lt_ids(cr, "res.groups")
     if group_ids:
@@ -79,10 +81,12 @@ def uninstall_hook(env):
             if name == "id" or name in ("create_uid", "create_date", "write_uid", "write_date"):
                 continue
             if ttype == "many2many" and relation_table:
-                cr.execute(f'DROP TABLE IF EXISTS "{relation_table}" CASCADE')
+                cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(relation_table)))
             elif store and model in env:
                 table = env[model]._table
-                cr.execute(f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS "{name}" CASCADE')
+                cr.execute(
+                    SQL("ALTER TABLE %s DROP COLUMN IF EXISTS %s CASCADE", SQL.identifier(table), SQL.identifier(name))
+                )
         cr.execute("DELETE FROM ir_model_fields_selection WHERE field_id = ANY(%s)", [field_ids])
         cr.execute("DELETE FROM ir_model_fields WHERE id = ANY(%s)", [field_ids])
         _lt_forget(cr, "ir.model.fields", field_ids)
@@ -96,7 +100,7 @@ def uninstall_hook(env):
         for _mid, model in cr.fetchall():
             names.append(model)
             table = env[model]._table if model in env else model.replace(".", "_")
-            cr.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+            cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table)))
         # Records of these models (shipped data) went with their tables.
         cr.execute("DELETE FROM ir_model_data WHERE model = ANY(%s)", [names])
         cr.execute("DELETE FROM ir_model_fields WHERE model_id = ANY(%s)", [model_ids])
@@ -116,6 +120,6 @@ def uninstall_hook(env):
             if table == "crm_lost_reason":
                 # Leads lost as spam keep being lost, without our reason (the column restricts deletes).
                 cr.execute("UPDATE crm_lead SET lost_reason_id = NULL WHERE lost_reason_id = ANY(%s)", [ids])
-            cr.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+            cr.execute(SQL("DELETE FROM %s WHERE id = ANY(%s)", SQL.identifier(table), ids))
             _lt_forget(cr, model, ids)
     env.invalidate_all()
