@@ -27,21 +27,32 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "excludes": ["website_crm_partner_assign"],
     "uninstall_hook": "uninstall_hook",
     "data": [
+        "security/lead_tracking_security.xml",
         "security/ir.model.access.csv",
         # lead intelligence
         "data/ir_cron_data.xml",
         "views/crm_lead_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        # resellers
+        "data/reseller_data.xml",
+        "data/mail_template_data.xml",
+        "views/crm_reseller_level_views.xml",
+        "views/crm_reseller_activation_views.xml",
+        "views/crm_reseller_partner_views.xml",
+        "wizard/crm_reseller_forward_views.xml",
+        "views/crm_reseller_lead_views.xml",
+        "views/crm_reseller_settings_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/crm_demo.xml",
-        # lead intelligence
         "demo/lead_intelligence_demo.xml",
+        "demo/reseller_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
-            "lead_tracking/static/tests/tours/**/*",
+            "lead_tracking/static/tests/tours/*.js",
         ],
     },
     "post_init_hook": "post_init_hook",

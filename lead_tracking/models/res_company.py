@@ -78,3 +78,14 @@ class ResCompany(models.Model):
                 lifecycle=False, company_ids=self.ids, tiers=tiers, quality=quality)
         return res
     # ---- lead intelligence: end -----------------------------------------------------------
+    # ---- Resellers (issue 5) -------------------------------------------------
+    lt_reseller_auto_assign = fields.Boolean(
+        string="Assign Resellers after Lead Assignment",
+        help="After each scheduled lead assignment, leads left without a salesperson are given to resellers.",
+    )
+    lt_reseller_assign_anywhere = fields.Boolean(
+        string="Any Reseller as Last Resort",
+        default=True,
+        help="When no reseller works in the lead's state or country, pick among all resellers.",
+    )
+    # ---- end Resellers -------------------------------------------------------

@@ -37,3 +37,7 @@ class ResConfigSettings(models.TransientModel):
             company.write(changed)
         return res
     # ---- lead intelligence: end -----------------------------------------------------------
+    # ---- Resellers (issue 5) -------------------------------------------------
+    lt_reseller_auto_assign = fields.Boolean(related="company_id.lt_reseller_auto_assign", readonly=False)
+    lt_reseller_assign_anywhere = fields.Boolean(related="company_id.lt_reseller_assign_anywhere", readonly=False)
+    # ---- end Resellers -------------------------------------------------------

@@ -2,3 +2,5 @@ from . import test_datagen
 from . import test_foundation
 from . import test_install
 from . import test_lead_intelligence
+from . import test_reseller_portal
+from . import test_resellers

@@ -54,3 +54,59 @@ class LeadTrackingCase(TransactionCase):
             "phone": "+32 470 12 34 56",
         }
         return cls.env["crm.lead"].create({**defaults, **values})
+
+
+# ---- Resellers (issue 5) ---------------------------------------------------------
+def lt_reseller_setup(cls):
+    """Own reseller world on ``cls``, whatever the demo holds.
+
+    Demo resellers lose their level (inside the test transaction) so that only ours compete.
+    ``level_gold`` (10) / ``level_bronze`` (2) / ``level_zero`` (0); resellers ``reseller_a``
+    (Gold, Belgium, Brussels region) and ``reseller_b`` (Bronze, Belgium, Flanders), each with a
+    portal user ``portal_a`` / ``portal_b`` (password = login) in the reseller group.
+    """
+    env = cls.env
+    env["res.partner"].with_context(active_test=False).search([("reseller_level_id", "!=", False)]).write(
+        {"reseller_level_id": False}
+    )
+    Level = env["crm.reseller.level"]
+    cls.level_gold = Level.create({"name": "LT Gold", "weight": 10})
+    cls.level_bronze = Level.create({"name": "LT Bronze", "weight": 2})
+    cls.level_zero = Level.create({"name": "LT Paused", "weight": 0})
+    cls.belgium = env.ref("base.be")
+    cls.france = env.ref("base.fr")
+    State = env["res.country.state"]
+    cls.state_bru = State.create({"name": "LT Brussels", "code": "LTBRU", "country_id": cls.belgium.id})
+    cls.state_vlg = State.create({"name": "LT Flanders", "code": "LTVLG", "country_id": cls.belgium.id})
+    cls.reseller_a = lt_make_reseller(env, "Reseller A", cls.level_gold, cls.belgium, cls.state_bru)
+    cls.reseller_b = lt_make_reseller(env, "Reseller B", cls.level_bronze, cls.belgium, cls.state_vlg)
+    cls.portal_a = lt_make_reseller_user(env, "lt_portal_a", cls.reseller_a)
+    cls.portal_b = lt_make_reseller_user(env, "lt_portal_b", cls.reseller_b)
+
+
+def lt_make_reseller(env, name, level, country=None, state=None, **values):
+    """A published reseller company."""
+    return env["res.partner"].create(
+        {
+            "name": name,
+            "is_company": True,
+            "email": f"{name.lower().replace(' ', '.')}@example.com",
+            "reseller_level_id": level.id,
+            "country_id": country.id if country else False,
+            "state_id": state.id if state else False,
+            "reseller_published": True,
+            **values,
+        }
+    )
+
+
+def lt_make_reseller_user(env, login, reseller):
+    """A portal user of ``reseller`` in the reseller group (password = login)."""
+    user = new_test_user(
+        env, login=login, name=f"{reseller.name} User", groups="base.group_portal,lead_tracking.group_reseller_portal"
+    )
+    user.partner_id.parent_id = reseller
+    return user
+
+
+# ---- end Resellers ---------------------------------------------------------------
