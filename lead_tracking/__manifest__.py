@@ -26,8 +26,15 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "excludes": ["website_crm_partner_assign"],
     "data": [
         "security/ir.model.access.csv",
+        # --- assignment engine (issue 4) ---
+        "security/lt_assignment_security.xml",
+        "views/crm_team_views.xml",
+        # --- end assignment engine ---
     ],
     "demo": [
         "demo/crm_demo.xml",
+        # --- assignment engine (issue 4) ---
+        "demo/assignment_demo.xml",
+        # --- end assignment engine ---
     ],
 }
