@@ -235,6 +235,7 @@ class CrmTeam(models.Model):
                     member.assignment_max, count, work_days, member.lt_assign_carry
                 )
                 member_info[member.id] = {
+                    "old_carry": member.lt_assign_carry,
                     "team_id": team.id,
                     "user_id": member.user_id.id,
                     "name": member.user_id.name,
@@ -456,7 +457,7 @@ class CrmTeam(models.Model):
         for team_id in {row[1] for row in plan}:
             stage = self.env["crm.lead"]._stage_find(team_id=team_id, domain=[("fold", "=", False)])
             stages[team_id] = stage.id or 0
-        subtype_ids = self.env["mail.message.subtype"]._default_subtypes("crm.lead")[0].ids
+        subtype_ids = list(self.env["mail.message.subtype"]._default_subtypes("crm.lead")[0])
         with cr.savepoint():
             for start in range(0, len(plan), batch_size):
                 batch = plan[start : start + batch_size]
@@ -508,11 +509,13 @@ class CrmTeam(models.Model):
                        SELECT new.id, st.id FROM new CROSS JOIN unnest(%s::int[]) AS st(id)""",
                     [ids, user_ids, subtype_ids],
                 )
-            if member_info:
+            # Only changed carries are written: an unchanged row needs no lock a concurrent run would wait on.
+            changed = {mid: info["carry"] for mid, info in member_info.items() if abs(info["carry"] - info["old_carry"]) > 1e-6}
+            if changed:
                 cr.execute(
                     """UPDATE crm_team_member m SET lt_assign_carry = v.carry
                          FROM unnest(%s::int[], %s::float8[]) AS v(id, carry) WHERE m.id = v.id""",
-                    [list(member_info), [info["carry"] for info in member_info.values()]],
+                    [list(changed), list(changed.values())],
                 )
         self.env.invalidate_all()
         lead_model = self.env["crm.lead"]
