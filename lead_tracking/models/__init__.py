@@ -1,7 +1,7 @@
-from . import crm_lead
-from . import res_company
-# --- assignment engine (issue 4) ---
-from . import crm_team
-from . import crm_team_member
-from . import lt_lead_reassignment
-# --- end assignment engine ---
+from . import (
+    crm_lead,
+    crm_team,  # assignment engine (issue 4)
+    crm_team_member,  # assignment engine (issue 4)
+    lt_lead_reassignment,  # assignment engine (issue 4)
+    res_company,
+)

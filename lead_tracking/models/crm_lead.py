@@ -19,7 +19,6 @@ class CrmLeadAssignment(models.Model):
     _inherit = "crm.lead"
 
     assignment_reason = fields.Char(
-        string="Assignment Reason",
         readonly=True,
         copy=False,
         help="Why rule-based assignment gave this lead to its team and salesperson.",

@@ -6,7 +6,6 @@ from ast import literal_eval
 from markupsafe import Markup
 
 from odoo import _, api, exceptions, fields, models
-from odoo.osv import expression
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ class CrmTeam(models.Model):
         try:
             # Building the SQL resolves every field path: unknown fields and bad operators fail here.
             self.env["crm.lead"].sudo()._where_calc(list(domain)).select()
-        except Exception as error:  # noqa: BLE001 - any failure means the domain is unusable
+        except Exception as error:
             raise exceptions.ValidationError(
                 _(
                     "The assignment domain of %(owner)s is not valid on leads: %(error)s",
@@ -382,7 +381,11 @@ class CrmTeam(models.Model):
                 why=why,
             )
             for index, row in enumerate(group):
-                line = reason if not index else _("%(reason)s; same customer as lead %(lead)s", reason=reason, lead=head_id)
+                line = (
+                    reason
+                    if not index
+                    else _("%(reason)s; same customer as lead %(lead)s", reason=reason, lead=head_id)
+                )
                 plan.append((row[0], team_id, member["user_id"], line))
                 member["lead_ids"].append(row[0])
                 member["quality_assigned"] += 1 if row[2] else 0
@@ -510,7 +513,9 @@ class CrmTeam(models.Model):
                     [ids, user_ids, subtype_ids],
                 )
             # Only changed carries are written: an unchanged row needs no lock a concurrent run would wait on.
-            changed = {mid: info["carry"] for mid, info in member_info.items() if abs(info["carry"] - info["old_carry"]) > 1e-6}
+            changed = {
+                mid: info["carry"] for mid, info in member_info.items() if abs(info["carry"] - info["old_carry"]) > 1e-6
+            }
             if changed:
                 cr.execute(
                     """UPDATE crm_team_member m SET lt_assign_carry = v.carry
@@ -618,8 +623,7 @@ class CrmTeam(models.Model):
             eligible = [
                 member
                 for member in by_team.get(team_id, [])
-                if member.user_id.id not in excluded
-                and (matches[member.id] is None or lead_id in matches[member.id])
+                if member.user_id.id not in excluded and (matches[member.id] is None or lead_id in matches[member.id])
             ]
             if not eligible:
                 continue

@@ -8,7 +8,7 @@ class LtLeadReassignment(models.Model):
     _description = "Neglected Lead Reassignment"
     _order = "create_date desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", required=True, index=True, ondelete="cascade")
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
     team_id = fields.Many2one("crm.team", string="Sales Team", ondelete="set null")
     from_user_id = fields.Many2one("res.users", string="Previous Salesperson", required=True, ondelete="cascade")
     to_user_id = fields.Many2one("res.users", string="New Salesperson", ondelete="set null")

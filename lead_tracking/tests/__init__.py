@@ -1,5 +1,5 @@
-from . import test_foundation
-# --- assignment engine (issue 4) ---
-from . import test_assignment
-from . import test_assignment_reassign
-# --- end assignment engine ---
+from . import (
+    test_assignment,  # assignment engine (issue 4)
+    test_assignment_reassign,  # assignment engine (issue 4)
+    test_foundation,
+)

@@ -172,13 +172,17 @@ class TestAssignment(LeadTrackingCase):
 
     def test_duplicates_stay_together(self):
         dups = self.env["crm.lead"].create(
-            [{"name": f"Dup {i}", "user_id": False, "team_id": False, "email_from": "same@example.com"} for i in range(3)]
+            [
+                {"name": f"Dup {i}", "user_id": False, "team_id": False, "email_from": "same@example.com"}
+                for i in range(3)
+            ]
         )
         self._leads(5)
         self._run()
         self.assertEqual(len(dups.user_id), 1)
-        self.assertIn("same customer as lead", (dups - dups.sorted("id")[0])[0].assignment_reason
-                      or dups[0].assignment_reason)
+        self.assertIn(
+            "same customer as lead", (dups - dups.sorted("id")[0])[0].assignment_reason or dups[0].assignment_reason
+        )
 
     # -- bad input --------------------------------------------------------
 
@@ -234,11 +238,20 @@ class TestAssignmentConcurrency(LeadTrackingCase):
             team = env["crm.team"].create({"name": "LT Concurrency", "use_leads": True})
             # committed demo users: creating users here would wait on the test transaction's locks
             users = env["res.users"].search([("share", "=", False), ("active", "=", True)], limit=2)
-            env["crm.team.member"].create([{"crm_team_id": team.id, "user_id": u.id, "assignment_max": 100} for u in users])
+            env["crm.team.member"].create(
+                [{"crm_team_id": team.id, "user_id": u.id, "assignment_max": 100} for u in users]
+            )
             team.assignment_domain = f"[('name', '=', 'LT conc {team.id}')]"
             leads = env["crm.lead"].create(
-                [{"name": f"LT conc {team.id}", "user_id": False, "team_id": False,
-                  "email_from": f"c{i}@example.com"} for i in range(40)]
+                [
+                    {
+                        "name": f"LT conc {team.id}",
+                        "user_id": False,
+                        "team_id": False,
+                        "email_from": f"c{i}@example.com",
+                    }
+                    for i in range(40)
+                ]
             )
             lead_ids = leads.ids
             team_id, user_ids = team.id, users.ids
@@ -258,7 +271,7 @@ class TestAssignmentConcurrency(LeadTrackingCase):
                         signal.set()
                     if wait_for:
                         wait_for.wait(30)
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
 
             # run A assigns and keeps its locks until run B has finished
             thread_a = threading.Thread(target=run, args=("a", second_done, first_done))
@@ -271,7 +284,9 @@ class TestAssignmentConcurrency(LeadTrackingCase):
             self.assertFalse(got_a & got_b)
             self.assertEqual(len(got_a), 40)
             with registry.cursor() as cr:
-                cr.execute("SELECT COUNT(*) FROM crm_lead WHERE id = ANY(%s) AND user_id = ANY(%s)", [lead_ids, user_ids])
+                cr.execute(
+                    "SELECT COUNT(*) FROM crm_lead WHERE id = ANY(%s) AND user_id = ANY(%s)", [lead_ids, user_ids]
+                )
                 self.assertEqual(cr.fetchone()[0], 40)
         finally:
             with registry.cursor() as cr:

@@ -45,8 +45,9 @@ class TestAssignmentReassign(LeadTrackingCase):
         self.assertIn("unattended", lead.message_ids[:3].mapped("body")[0] + "".join(lead.message_ids.mapped("body")))
         # the previous salesperson was notified
         self.assertTrue(
-            self.env["mail.message"].search_count([("partner_ids", "in", self.salesman.partner_id.ids),
-                                                   ("subject", "=", "Leads reassigned")])
+            self.env["mail.message"].search_count(
+                [("partner_ids", "in", self.salesman.partner_id.ids), ("subject", "=", "Leads reassigned")]
+            )
         )
 
     def test_never_back_within_30_days(self):
