@@ -44,11 +44,15 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "views/crm_reseller_lead_views.xml",
         "views/crm_reseller_settings_views.xml",
         "views/portal_templates.xml",
+        # assignment engine
+        "security/lt_assignment_security.xml",
+        "views/crm_team_views.xml",
     ],
     "demo": [
         "demo/crm_demo.xml",
         "demo/lead_intelligence_demo.xml",
         "demo/reseller_demo.xml",
+        "demo/assignment_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -2,6 +2,8 @@ from . import crm_lead
 from . import crm_reseller_activation
 from . import crm_reseller_level
 from . import crm_team
+from . import crm_team_member
+from . import lt_lead_reassignment
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -712,3 +712,17 @@ class CrmLeadReseller(models.Model):
 
 
 # ---- end Resellers -------------------------------------------------------------
+
+# --- assignment engine (issue 4) ---
+class CrmLeadAssignment(models.Model):
+    _inherit = "crm.lead"
+
+    assignment_reason = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Why rule-based assignment gave this lead to its team and salesperson.",
+    )
+
+
+
+# --- end assignment engine ---

@@ -1,3 +1,5 @@
+from . import test_assignment
+from . import test_assignment_reassign
 from . import test_datagen
 from . import test_foundation
 from . import test_install

@@ -1,0 +1,296 @@
+"""Rule-based assignment: native controls, fairness, quality balancing, explanations, safety."""
+
+import threading
+
+import psycopg2
+
+from odoo import exceptions
+from odoo.tests import tagged
+
+from .common import LeadTrackingCase
+
+
+@tagged("post_install", "-at_install")
+class TestAssignment(LeadTrackingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("crm.lead.auto.assignment", True)
+        # the demo's waiting leads would join every run: keep runs to the leads each test creates
+        cls.env["crm.lead"].search([("user_id", "=", False)]).write({"active": False})
+        cls.team.write({"assignment_domain": False})
+        cls.m_sam = cls.team.crm_team_member_ids.filtered(lambda m: m.user_id == cls.salesman)
+        cls.m_alex = cls.team.crm_team_member_ids.filtered(lambda m: m.user_id == cls.salesman_all)
+        cls.m_sam.assignment_max = 30
+        cls.m_alex.assignment_max = 60
+
+    def _seq(self):
+        self._counter = getattr(self, "_counter", 0) + 1
+        return self._counter
+
+    def _leads(self, count, quality=False, **values):
+        """Unassigned team-less leads; ``is_quality_lead`` set in SQL as the default definition gives it."""
+        vals = {
+            "name": "Assign",
+            "type": "lead",
+            "user_id": False,
+            "team_id": False,
+            "email_from": "buyer@example.com" if quality else "buyer@hotmail.com",
+            "phone": "+32 470 00 00 00" if quality else False,
+        }
+        leads = self.env["crm.lead"].create(
+            [{**vals, **values, "email_from": f"{self._seq()}.{vals['email_from']}"} for _i in range(count)]
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE crm_lead SET is_quality_lead = (COALESCE(phone, '') <> ''
+                      AND email_from !~* '(hotmail|aol\\.com|icloud\\.com|yahoo)') WHERE id = ANY(%s)""",
+            [leads.ids],
+        )
+        leads.invalidate_recordset()
+        return leads
+
+    def _run(self, teams=None, work_days=30):
+        return (teams or self.team).with_user(self.manager)._lt_assign_run(work_days=work_days)
+
+    # -- native controls ------------------------------------------------
+
+    def test_button_assigns_converts_and_explains(self):
+        leads = self._leads(6, quality=True, probability=50)
+        action = self.team.with_user(self.manager).action_assign_leads(work_days=30)
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("6 leads assigned", action["params"]["message"])
+        for lead in leads:
+            self.assertTrue(lead.user_id)
+            self.assertEqual(lead.team_id, self.team)
+            self.assertEqual(lead.type, "opportunity")
+            self.assertTrue(lead.date_open)
+            self.assertTrue(lead.date_conversion)
+            self.assertIn("Team LT Europe (no domain) →", lead.assignment_reason)
+            self.assertIn(lead.user_id.partner_id, lead.message_partner_ids)
+        # 30 / 60 capacity: 2 and 4 of 6
+        self.assertEqual(len(leads.filtered(lambda lead: lead.user_id == self.salesman)), 2)
+        self.assertEqual(len(leads.filtered(lambda lead: lead.user_id == self.salesman_all)), 4)
+
+    def test_team_and_member_domains(self):
+        self.team.assignment_domain = "[('probability', '>=', 20)]"
+        self.m_sam.assignment_domain = "[('probability', '>=', 80)]"
+        hot = self._leads(2, probability=90)
+        warm = self._leads(3, probability=40)
+        cold = self._leads(2, probability=5)
+        summary = self._run()
+        self.assertFalse(cold.user_id)
+        self.assertFalse(cold.team_id)
+        self.assertEqual(summary["unassigned"]["no_team"], 2)
+        self.assertEqual(warm.user_id, self.salesman_all)
+        self.assertIn("domain matched", warm[0].assignment_reason)
+        self.assertTrue(all(hot.mapped("user_id")))
+
+    def test_capacity_quota_and_skip(self):
+        self.m_sam.assignment_optout = True
+        self._leads(70)
+        summary = self._run()
+        self.assertEqual(summary["assigned"], 60)
+        self.assertEqual(summary["allocated"], 10)
+        self.assertEqual(summary["unassigned"]["capacity"], 10)
+        self.assertEqual(self.m_alex.lead_month_count, 60)
+        self.assertEqual(self.m_sam.lead_month_count, 0)
+        # at capacity: a second run gives nothing more
+        self.assertEqual(self._run()["assigned"], 0)
+
+    def test_everyone_opted_out(self):
+        self.team.crm_team_member_ids.write({"assignment_optout": True})
+        self._leads(3)
+        summary = self._run()
+        self.assertEqual(summary["unassigned"]["optout"], 3)
+
+    def test_cron_uses_interval_and_skips_optout_team(self):
+        cron = self.env.ref("crm.ir_cron_crm_lead_assign")
+        cron.write({"active": True, "interval_type": "days", "interval_number": 1})
+        other = self.env["crm.team"].create({"name": "Skipped", "assignment_optout": True, "use_leads": True})
+        self.env["crm.team.member"].create({"crm_team_id": other.id, "user_id": self.manager.id})
+        self._leads(200)
+        self.env["crm.team"].search([("id", "not in", (self.team | other).ids)]).write({"assignment_optout": True})
+        self.env["crm.team"].with_user(self.manager)._cron_assign_leads()
+        # one work day: 1/30 of 30 and 60 plus crm's 20 % catch-up = 6.8 and 13.6; the team gets
+        # floor(20.4) = 20, shared by largest remainder (Sam .8 first); the fractions are carried
+        self.assertEqual(self.m_sam.lead_month_count, 7)
+        self.assertEqual(self.m_alex.lead_month_count, 13)
+        self.assertAlmostEqual(self.m_sam.lt_assign_carry, -0.2, places=4)
+        self.assertAlmostEqual(self.m_alex.lt_assign_carry, 0.6, places=4)
+        self.assertFalse(self.env["crm.lead"].search_count([("user_id", "=", self.manager.id)]))
+
+    def test_fractions_carry_between_runs(self):
+        self.m_sam.assignment_max = 1
+        self.m_alex.assignment_max = 1
+        self._leads(4)
+        assigned = 0
+        for _run in range(15):
+            assigned += self._run(work_days=1)["assigned"]
+        # native rounds 1/30 + catch-up ... to 0 most runs; carried fractions reach whole leads
+        self.assertEqual(assigned, 2)
+        self.assertEqual(self.m_sam.lead_month_count, 1)
+        self.assertEqual(self.m_alex.lead_month_count, 1)
+
+    def test_proportional_shares(self):
+        self.m_sam.assignment_max = 13
+        self.m_alex.assignment_max = 29
+        self._leads(21)
+        self._run()
+        share_sam = 21 * 13 / 42
+        self.assertLessEqual(abs(self.m_sam.lead_month_count - share_sam), 1)
+        self.assertLessEqual(abs(self.m_alex.lead_month_count - (21 - share_sam)), 1)
+
+    def test_hottest_first(self):
+        self.m_sam.assignment_max = 1
+        self.m_alex.assignment_max = 1
+        cold = self._leads(3, probability=10)
+        hot = self._leads(2, probability=70)
+        self._run()
+        self.assertTrue(all(hot.mapped("user_id")))
+        self.assertFalse(cold.user_id)
+
+    def test_quality_balancing(self):
+        self.m_sam.assignment_max = 30
+        self.m_alex.assignment_max = 30
+        # Sam already got 5 quality leads this month: the next quality leads go to Alex first
+        old = self._leads(5, quality=True)
+        old.write({"team_id": self.team.id, "user_id": self.salesman.id})
+        new = self._leads(4, quality=True, probability=80)
+        self._leads(4, probability=10)
+        self._run(work_days=30)
+        self.assertEqual(len(new.filtered(lambda lead: lead.user_id == self.salesman_all)), 4)
+        self.assertIn("lowest quality share, 0 of 30", new[0].assignment_reason)
+
+    def test_quality_balancing_off(self):
+        self.team.lt_quality_balancing = False
+        old = self._leads(5, quality=True)
+        old.write({"team_id": self.team.id, "user_id": self.salesman.id})
+        new = self._leads(3, quality=True)
+        self._run()
+        self.assertIn("most quota left", new[0].assignment_reason)
+
+    def test_duplicates_stay_together(self):
+        dups = self.env["crm.lead"].create(
+            [
+                {"name": f"Dup {i}", "user_id": False, "team_id": False, "email_from": "same@example.com"}
+                for i in range(3)
+            ]
+        )
+        self._leads(5)
+        self._run()
+        self.assertEqual(len(dups.user_id), 1)
+        self.assertIn(
+            "same customer as lead", (dups - dups.sorted("id")[0])[0].assignment_reason or dups[0].assignment_reason
+        )
+
+    # -- bad input --------------------------------------------------------
+
+    def test_bad_domains_and_capacity_refused(self):
+        with self.assertRaises(exceptions.ValidationError):
+            self.team.assignment_domain = "[('probability', '>=', "
+        with self.assertRaises(exceptions.ValidationError):
+            self.team.assignment_domain = "[('no_such_field', '=', 1)]"
+        with self.assertRaises(exceptions.ValidationError):
+            self.m_sam.assignment_domain = "['|', ('probability', '>', 1), ('nope', '=', 2)]"
+        with self.assertRaises(exceptions.ValidationError):
+            self.m_sam.assignment_max = -5
+        with self.assertRaises(exceptions.ValidationError):
+            self.m_sam.assignment_domain = "{'a': 1}"
+
+    def test_salesman_cannot_run(self):
+        with self.assertRaises(exceptions.UserError):
+            self.team.with_user(self.salesman).action_assign_leads()
+
+    # -- safety -----------------------------------------------------------
+
+    def test_interrupted_run_leaves_leads_untouched(self):
+        leads = self._leads(8)
+        self.env["ir.config_parameter"].sudo().set_param("lead_tracking.assign_batch", 3)
+        victim = leads.sorted("id")[5]
+        self.env.cr.execute(
+            """CREATE FUNCTION lt_test_fail() RETURNS trigger AS $$
+               BEGIN RAISE EXCEPTION 'interrupted'; END $$ LANGUAGE plpgsql;
+               CREATE TRIGGER lt_test_fail BEFORE UPDATE ON crm_lead FOR EACH ROW
+               WHEN (NEW.id = %s AND NEW.user_id IS NOT NULL) EXECUTE FUNCTION lt_test_fail();""",
+            [victim.id],
+        )
+        with self.assertRaises(psycopg2.Error):
+            self._run()
+        self.env.cr.execute("DROP TRIGGER lt_test_fail ON crm_lead; DROP FUNCTION lt_test_fail();")
+        self.env.invalidate_all()
+        for lead in leads:
+            self.assertFalse(lead.user_id or lead.team_id or lead.date_open or lead.assignment_reason)
+            self.assertEqual(lead.type, "lead")
+        self._run()
+        self.assertTrue(all(leads.mapped("user_id")))
+
+
+@tagged("post_install", "-at_install")
+class TestAssignmentConcurrency(LeadTrackingCase):
+    """Two runs in separate committed cursors: one holds its locks while the other runs."""
+
+    def test_concurrent_runs_never_double_assign(self):
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            env = self.env(cr=cr)
+            env["ir.config_parameter"].sudo().set_param("crm.lead.auto.assignment", True)
+            team = env["crm.team"].create({"name": "LT Concurrency", "use_leads": True})
+            # committed demo users: creating users here would wait on the test transaction's locks
+            users = env["res.users"].search([("share", "=", False), ("active", "=", True)], limit=2)
+            env["crm.team.member"].create(
+                [{"crm_team_id": team.id, "user_id": u.id, "assignment_max": 100} for u in users]
+            )
+            team.assignment_domain = f"[('name', '=', 'LT conc {team.id}')]"
+            leads = env["crm.lead"].create(
+                [
+                    {
+                        "name": f"LT conc {team.id}",
+                        "user_id": False,
+                        "team_id": False,
+                        "email_from": f"c{i}@example.com",
+                    }
+                    for i in range(40)
+                ]
+            )
+            lead_ids = leads.ids
+            team_id, user_ids = team.id, users.ids
+        admin_id = self.env.ref("base.user_admin").id
+        try:
+            results = {}
+            first_done, second_done = threading.Event(), threading.Event()
+
+            def run(name, wait_for=None, signal=None):
+                with registry.cursor() as cr:
+                    env = self.env(cr=cr, user=admin_id)
+                    summary = env["crm.team"].browse(team_id).sudo()._lt_assign_run(work_days=30)
+                    results[name] = {
+                        member["user_id"]: set(member["lead_ids"]) for member in summary["teams"][0]["members"]
+                    }
+                    if signal:
+                        signal.set()
+                    if wait_for:
+                        wait_for.wait(30)
+                    cr.commit()  # pylint: disable=invalid-commit
+
+            # run A assigns and keeps its locks until run B has finished
+            thread_a = threading.Thread(target=run, args=("a", second_done, first_done))
+            thread_a.start()
+            first_done.wait(30)
+            run("b", signal=second_done)
+            thread_a.join(60)
+            got_a = set().union(*results["a"].values())
+            got_b = set().union(*results["b"].values())
+            self.assertFalse(got_a & got_b)
+            self.assertEqual(len(got_a), 40)
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT COUNT(*) FROM crm_lead WHERE id = ANY(%s) AND user_id = ANY(%s)", [lead_ids, user_ids]
+                )
+                self.assertEqual(cr.fetchone()[0], 40)
+        finally:
+            with registry.cursor() as cr:
+                cr.execute("DELETE FROM mail_followers WHERE res_model = 'crm.lead' AND res_id = ANY(%s)", [lead_ids])
+                cr.execute("DELETE FROM crm_lead WHERE id = ANY(%s)", [lead_ids])
+                cr.execute("DELETE FROM crm_team_member WHERE crm_team_id = %s", [team_id])
+                cr.execute("DELETE FROM crm_team WHERE id = %s", [team_id])
