@@ -26,7 +26,22 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "excludes": ["website_crm_partner_assign"],
     "data": [
         "security/ir.model.access.csv",
+        # reports (issue 6)
+        "security/report_security.xml",
+        "report/crm_lead_unattended_report_views.xml",
+        "report/crm_lead_quality_report_views.xml",
+        "report/crm_lead_scoring_report_views.xml",
+        "report/crm_reseller_report_views.xml",
+        "report/crm_lead_attribution_report_views.xml",
+        "report/crm_lead_distribution_report_views.xml",
+        # end reports
     ],
+    "assets": {
+        "web.assets_tests": [
+            "lead_tracking/static/tests/tours/lt_reports_tour.js",
+        ],
+    },
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/crm_demo.xml",
     ],
