@@ -26,7 +26,7 @@ class CrmLeadAttributionReport(models.Model):
     create_date = fields.Datetime(string="Created On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
-    active = fields.Boolean(readonly=True)
+    is_active = fields.Boolean(string="Active", readonly=True)
     opportunity_count = fields.Integer(string="Opportunities", readonly=True)
     won_count = fields.Integer(string="Won", readonly=True)
     won_rate = fields.Float(
@@ -59,7 +59,7 @@ class CrmLeadAttributionReport(models.Model):
                 l.create_date AS create_date,
                 l.date_closed AS date_closed,
                 st.status AS status,
-                l.active AS active,
+                l.active AS is_active,
                 CASE WHEN l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
                 CASE WHEN st.status = 'won' THEN 1 ELSE 0 END AS won_count,
                 CASE st.status WHEN 'won' THEN 100.0 WHEN 'lost' THEN 0.0 END AS won_rate,

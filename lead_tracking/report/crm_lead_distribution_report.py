@@ -21,7 +21,7 @@ class CrmLeadDistributionReport(models.Model):
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
-    active = fields.Boolean(readonly=True)
+    is_active = fields.Boolean(string="Active", readonly=True)
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     kept_count = fields.Integer(string="Kept", readonly=True, help="Leads still active.")
@@ -45,7 +45,7 @@ class CrmLeadDistributionReport(models.Model):
                 l.date_open AS date_assigned,
                 l.create_date AS create_date,
                 st.status AS status,
-                l.active AS active,
+                l.active AS is_active,
                 COALESCE(l.is_quality_lead, FALSE) AS is_quality_lead,
                 CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END AS quality_count,
                 CASE WHEN l.active THEN 1 ELSE 0 END AS kept_count,

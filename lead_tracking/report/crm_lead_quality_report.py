@@ -25,7 +25,7 @@ class CrmLeadQualityReport(models.Model):
     )
     create_date = fields.Datetime(string="Created On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
-    active = fields.Boolean(readonly=True)
+    is_active = fields.Boolean(string="Active", readonly=True)
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     quality_share = fields.Float(
@@ -47,7 +47,7 @@ class CrmLeadQualityReport(models.Model):
                 COALESCE(l.date_open, l.create_date) AS date_received,
                 l.create_date AS create_date,
                 {LT_STATUS_SQL} AS status,
-                l.active AS active,
+                l.active AS is_active,
                 COALESCE(l.is_quality_lead, FALSE) AS is_quality_lead,
                 CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END AS quality_count,
                 CASE WHEN l.is_quality_lead THEN 100.0 ELSE 0.0 END AS quality_share

@@ -1,6 +1,7 @@
 /** @odoo-module **/
 // Opens each lead_tracking report from CRM > Reporting and switches graph, pivot and list.
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const REPORTS = [
     ["lead_tracking.crm_lead_unattended_report_menu", "Unattended Leads"],
@@ -38,6 +39,10 @@ function openReport([xmlid, title]) {
 
 registry.category("web_tour.tours").add("lead_tracking_reports_tour", {
     test: true,
-    url: "/web#action=crm.crm_lead_action_pipeline",
-    steps: () => REPORTS.flatMap(openReport),
+    url: "/web",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        { content: "Open CRM", trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']" },
+        ...REPORTS.flatMap(openReport),
+    ],
 });
