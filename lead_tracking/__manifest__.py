@@ -1,5 +1,6 @@
 # The project's README.md, at the repository root, documents the addon.
-# pylint: disable=missing-readme
+# The manifest keeps its description: Apps shows it.
+# pylint: disable=missing-readme,manifest-deprecated-key
 {
     "name": "Lead Tracking",
     "version": "17.0.1.0.0",
@@ -24,6 +25,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "license": "LGPL-3",
     "depends": ["crm", "portal"],
     "excludes": ["website_crm_partner_assign"],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         # reports (issue 6)
@@ -41,7 +43,6 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
             "lead_tracking/static/tests/tours/lt_reports_tour.js",
         ],
     },
-    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/crm_demo.xml",
     ],

@@ -88,3 +88,31 @@ def module_installed(cluster, dbname, module="lead_tracking"):
         return False
     rows = cluster.execute("SELECT state FROM ir_module_module WHERE name = %s", dbname=dbname, params=(module,))
     return bool(rows) and rows[0][0] == "installed"
+
+
+# -- Odoo inside this Python process (data generator, benchmarks) -------------------------
+_LOADED_CONFIG = []
+
+
+def load_odoo(config):
+    """Make the Odoo of ``config`` usable in this process (``odoo.registry``); idempotent."""
+    import odoo
+
+    if [str(config)] != _LOADED_CONFIG:
+        odoo.tools.config.parse_config(["-c", str(config)])
+        _LOADED_CONFIG[:] = [str(config)]
+    return odoo
+
+
+def environment(config, dbname):
+    """Context manager yielding a superuser Environment on ``dbname`` (committed at exit, rolled back on error)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _env():
+        odoo = load_odoo(config)
+        registry = odoo.modules.registry.Registry(dbname)
+        with registry.cursor() as cr:
+            yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+    return _env()

@@ -1,2 +1,5 @@
-from . import test_foundation
+# datagen helper: generator and install/uninstall tests
+from . import test_datagen, test_foundation, test_install
+
+# reports helper
 from . import test_reports
