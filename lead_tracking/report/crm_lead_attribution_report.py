@@ -30,13 +30,17 @@ class CrmLeadAttributionReport(models.Model):
     opportunity_count = fields.Integer(string="Opportunities", readonly=True)
     won_count = fields.Integer(string="Won", readonly=True)
     won_rate = fields.Float(
-        string="Won Rate (%)", readonly=True, group_operator="avg",
+        string="Won Rate (%)",
+        readonly=True,
+        group_operator="avg",
         help="Won leads among the closed (won or lost) ones.",
     )
     expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     won_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     days_to_close = fields.Float(
-        string="Days to Close", readonly=True, group_operator="avg",
+        string="Days to Close",
+        readonly=True,
+        group_operator="avg",
         help="Average days from creation to closing, over the won or lost leads.",
     )
     company_currency = fields.Many2one("res.currency", readonly=True)

@@ -28,7 +28,9 @@ class CrmLeadDistributionReport(models.Model):
     lost_count = fields.Integer(string="Lost", readonly=True)
     won_count = fields.Integer(string="Won", readonly=True)
     quality_kept_share = fields.Float(
-        string="Quality Kept (%)", readonly=True, group_operator="avg",
+        string="Quality Kept (%)",
+        readonly=True,
+        group_operator="avg",
         help="Share of the quality leads received that are still active.",
     )
 

@@ -20,7 +20,8 @@ class CrmLeadQualityReport(models.Model):
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     date_received = fields.Datetime(
-        string="Received On", readonly=True,
+        string="Received On",
+        readonly=True,
         help="When the lead was assigned to its salesperson (its creation for unassigned leads).",
     )
     create_date = fields.Datetime(string="Created On", readonly=True)
@@ -29,7 +30,9 @@ class CrmLeadQualityReport(models.Model):
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     quality_share = fields.Float(
-        string="Quality Share (%)", readonly=True, group_operator="avg",
+        string="Quality Share (%)",
+        readonly=True,
+        group_operator="avg",
         help="Share of the leads that are quality leads.",
     )
 

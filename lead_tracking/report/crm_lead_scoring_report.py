@@ -26,17 +26,23 @@ class CrmLeadScoringReport(models.Model):
     score_bucket = fields.Selection(SCORE_BUCKETS, string="Closing Score", readonly=True)
     score_tier = fields.Selection([("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")], readonly=True)
     predicted_won_rate = fields.Float(
-        string="Predicted Won Rate (%)", readonly=True, group_operator="avg",
+        string="Predicted Won Rate (%)",
+        readonly=True,
+        group_operator="avg",
         help="Average automated probability of the closed leads just before they were won or lost.",
     )
     actual_won_rate = fields.Float(
-        string="Actual Won Rate (%)", readonly=True, group_operator="avg",
+        string="Actual Won Rate (%)",
+        readonly=True,
+        group_operator="avg",
         help="Share of the closed leads that were won.",
     )
     probability = fields.Float(readonly=True, group_operator="avg")
     expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     weighted_revenue = fields.Monetary(
-        string="Weighted Revenue", readonly=True, currency_field="company_currency",
+        string="Weighted Revenue",
+        readonly=True,
+        currency_field="company_currency",
         help="Expected revenue times probability.",
     )
     company_currency = fields.Many2one("res.currency", readonly=True)

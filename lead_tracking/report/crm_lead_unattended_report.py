@@ -24,7 +24,9 @@ class CrmLeadUnattendedReport(models.Model):
     summary = fields.Char(readonly=True)
     date_deadline = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(
-        string="Days Overdue", readonly=True, group_operator="avg",
+        string="Days Overdue",
+        readonly=True,
+        group_operator="avg",
         help="Days between the due date and today (negative: due within the horizon).",
     )
     max_days_overdue = fields.Integer(string="Most Days Overdue", readonly=True, group_operator="max")

@@ -30,15 +30,21 @@ class CrmResellerReport(models.Model):
     won_count = fields.Integer(string="Won", readonly=True)
     won_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     acceptance_rate = fields.Float(
-        string="Acceptance Rate (%)", readonly=True, group_operator="avg",
+        string="Acceptance Rate (%)",
+        readonly=True,
+        group_operator="avg",
         help="Leads accepted among the leads the reseller answered (accepted or declined).",
     )
     answer_hours = fields.Float(
-        string="Hours to Answer", readonly=True, group_operator="avg",
+        string="Hours to Answer",
+        readonly=True,
+        group_operator="avg",
         help="Hours from the assignment to the reseller's first message on the lead.",
     )
     median_answer_hours = fields.Float(
-        string="Median Hours to Answer", readonly=True, group_operator="max",
+        string="Median Hours to Answer",
+        readonly=True,
+        group_operator="max",
         help="Median over all the reseller's leads; meaningful when grouped by reseller.",
     )
     company_currency = fields.Many2one("res.currency", readonly=True)

@@ -57,7 +57,9 @@ class TestReports(LeadTrackingCase):
                 source_id=cls.source.id,
                 type="opportunity" if i % 2 else "lead",
             )
-            lead.write({"is_quality_lead": quality, "closing_score": 12.5 * i, "score_tier": ["cold", "warm", "hot"][i % 3]})
+            lead.write(
+                {"is_quality_lead": quality, "closing_score": 12.5 * i, "score_tier": ["cold", "warm", "hot"][i % 3]}
+            )
             if outcome == "won":
                 lead.action_set_won()
             elif outcome == "lost":
@@ -126,9 +128,12 @@ class TestReports(LeadTrackingCase):
         rows = self._rows(model)
         horizon = {self.company: 2, self.company2: 0}
         expected = self.activities.filtered(
-            lambda a: self.env["crm.lead"].browse(a.res_id).active
-            and self.env["crm.lead"].browse(a.res_id).user_id
-            and a.date_deadline <= self.today + timedelta(days=horizon[self.env["crm.lead"].browse(a.res_id).company_id])
+            lambda a: (
+                self.env["crm.lead"].browse(a.res_id).active
+                and self.env["crm.lead"].browse(a.res_id).user_id
+                and a.date_deadline
+                <= self.today + timedelta(days=horizon[self.env["crm.lead"].browse(a.res_id).company_id])
+            )
         )
         self.assertEqual(set(rows.ids), set(expected.ids))
         self.assertTrue(rows and len(rows) < len(self.activities))
@@ -181,7 +186,9 @@ class TestReports(LeadTrackingCase):
         visible = self._rows("crm.lead.quality.report", self.salesman).lead_id
         self.assertNotIn(self.moved, visible)
         self.assertNotIn(self.other, visible)
-        self.assertIn(self.other, self._rows("crm.lead.quality.report", self.salesman_all, self.company | self.company2).lead_id)
+        self.assertIn(
+            self.other, self._rows("crm.lead.quality.report", self.salesman_all, self.company | self.company2).lead_id
+        )
         self.assertNotIn(self.other, self._rows("crm.lead.quality.report", self.salesman_all, self.company).lead_id)
 
     # ------------------------------------------------------------------ quality
@@ -205,7 +212,9 @@ class TestReports(LeadTrackingCase):
             self.assertAlmostEqual(groups[user.id]["quality_share"], 100.0 * len(quality) / len(mine))
         by_status = self._group_total(model, [], "status")
         for status in ("open", "won", "lost", "archived"):
-            self.assertEqual(by_status[status]["__count"], len(leads.filtered(lambda lead, s=status: lt_status(lead) == s)))
+            self.assertEqual(
+                by_status[status]["__count"], len(leads.filtered(lambda lead, s=status: lt_status(lead) == s))
+            )
 
     # ------------------------------------------------------------------ attribution
     def test_attribution(self):
@@ -213,9 +222,16 @@ class TestReports(LeadTrackingCase):
         leads = self._leads().filtered(lambda lead: lead.medium_id == self.medium)
         group = self.env[model].read_group(
             [("lead_id", "in", self.leads.ids), ("medium_id", "=", self.medium.id)],
-            ["opportunity_count:sum", "won_count:sum", "won_rate:avg", "expected_revenue:sum", "won_revenue:sum",
-             "days_to_close:avg"],
-            ["medium_id"], lazy=False,
+            [
+                "opportunity_count:sum",
+                "won_count:sum",
+                "won_rate:avg",
+                "expected_revenue:sum",
+                "won_revenue:sum",
+                "days_to_close:avg",
+            ],
+            ["medium_id"],
+            lazy=False,
         )
         self.assertEqual(len(group), 1)
         group = group[0]
@@ -269,7 +285,9 @@ class TestReports(LeadTrackingCase):
         closed = leads.filtered(lambda lead: lt_status(lead) in ("won", "lost"))
         groups = self.env[model].read_group(
             [("lead_id", "in", self.leads.ids), ("is_closed", "=", True)],
-            ["predicted_won_rate:avg", "actual_won_rate:avg"], ["score_bucket"], lazy=False,
+            ["predicted_won_rate:avg", "actual_won_rate:avg"],
+            ["score_bucket"],
+            lazy=False,
         )
         self.assertEqual(sum(g["__count"] for g in groups), len(closed))
         for group in groups:
@@ -278,12 +296,15 @@ class TestReports(LeadTrackingCase):
             self.assertEqual(group["__count"], len(subset))
             self.assertAlmostEqual(group["predicted_won_rate"], sum(subset.mapped("closing_score")) / len(subset))
             self.assertAlmostEqual(
-                group["actual_won_rate"], 100.0 * len(subset.filtered(lambda lead: lt_status(lead) == "won")) / len(subset)
+                group["actual_won_rate"],
+                100.0 * len(subset.filtered(lambda lead: lt_status(lead) == "won")) / len(subset),
             )
         open_leads = leads.filtered(lambda lead: lt_status(lead) == "open")
         tiers = self.env[model].read_group(
             [("lead_id", "in", self.leads.ids), ("status", "=", "open")],
-            ["expected_revenue:sum", "weighted_revenue:sum"], ["score_tier"], lazy=False,
+            ["expected_revenue:sum", "weighted_revenue:sum"],
+            ["score_tier"],
+            lazy=False,
         )
         for group in tiers:
             subset = open_leads.filtered(lambda lead, t=group["score_tier"]: (lead.score_tier or False) == t)
@@ -300,8 +321,13 @@ class TestReports(LeadTrackingCase):
         level = self.env["crm.reseller.level"].create({"name": "Gold"})
         activation = self.env["crm.reseller.activation"].create({"name": "Fully Operational"})
         reseller = self.env["res.partner"].create(
-            {"name": "LT Reseller", "is_company": True, "reseller_level_id": level.id,
-             "reseller_activation_id": activation.id, "country_id": self.env.ref("base.be").id}
+            {
+                "name": "LT Reseller",
+                "is_company": True,
+                "reseller_level_id": level.id,
+                "reseller_activation_id": activation.id,
+                "country_id": self.env.ref("base.be").id,
+            }
         )
         assigned = fields.Datetime.now() - timedelta(hours=5)
         accepted, won, pending, declined = self.leads[:4]
@@ -315,9 +341,17 @@ class TestReports(LeadTrackingCase):
         self.env.flush_all()
         group = self.env[model].read_group(
             [("reseller_id", "=", reseller.id)],
-            ["accepted_count:sum", "declined_count:sum", "opportunity_count:sum", "won_count:sum",
-             "won_revenue:sum", "acceptance_rate:avg", "median_answer_hours:max"],
-            ["reseller_id"], lazy=False,
+            [
+                "accepted_count:sum",
+                "declined_count:sum",
+                "opportunity_count:sum",
+                "won_count:sum",
+                "won_revenue:sum",
+                "acceptance_rate:avg",
+                "median_answer_hours:max",
+            ],
+            ["reseller_id"],
+            lazy=False,
         )[0]
         self.assertEqual(group["__count"], 4)
         self.assertEqual(group["accepted_count"], 2)
@@ -331,8 +365,10 @@ class TestReports(LeadTrackingCase):
         self.assertEqual((row.level_id, row.activation_id), (level, activation))
         # rules: the salesman sees only the lines of his own or unassigned leads
         mine = self.env[model].with_user(self.salesman).search([("reseller_id", "=", reseller.id)])
-        self.assertEqual(set(mine.lead_id.ids), set(self._leads(self.salesman).filtered(
-            lambda lead: lead in (accepted | won | pending | declined)).ids))
+        self.assertEqual(
+            set(mine.lead_id.ids),
+            set(self._leads(self.salesman).filtered(lambda lead: lead in (accepted | won | pending | declined)).ids),
+        )
 
     # ------------------------------------------------------------------ export, demo, indexes
     def test_export_demo_indexes(self):
