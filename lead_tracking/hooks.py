@@ -33,7 +33,12 @@ def uninstall_hook(env):
         for field_id, model_name, name in cr.fetchall():
             model = env.get(model_name)
             field = model is not None and model._fields.get(name)
-            if field and field.store and column_exists(cr, model._table, name):
+            if (
+                field
+                and field.store
+                and table_kind(cr, model._table) == TableKind.Regular  # not the reports' views
+                and column_exists(cr, model._table, name)
+            ):
                 cr.execute(
                     SQL("ALTER TABLE %s DROP COLUMN %s CASCADE", SQL.identifier(model._table), SQL.identifier(name))
                 )
