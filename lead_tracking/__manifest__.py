@@ -47,6 +47,14 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         # assignment engine
         "security/lt_assignment_security.xml",
         "views/crm_team_views.xml",
+        # reports
+        "security/report_security.xml",
+        "report/crm_lead_unattended_report_views.xml",
+        "report/crm_lead_quality_report_views.xml",
+        "report/crm_lead_scoring_report_views.xml",
+        "report/crm_reseller_report_views.xml",
+        "report/crm_lead_attribution_report_views.xml",
+        "report/crm_lead_distribution_report_views.xml",
     ],
     "demo": [
         "demo/crm_demo.xml",

@@ -1,6 +1,9 @@
 """Install/uninstall hooks of lead_tracking."""
 
 from odoo.tools import SQL
+from odoo.tools.sql import TableKind, table_kind
+
+from .report._common import lt_report_drop_indexes
 
 # The Odoo we run on never really deletes views, actions, record rules, groups, mail templates,
 # models or fields at uninstall (their ``unlink`` overrides don't reach the database), so an
@@ -47,6 +50,8 @@ def uninstall_hook(env):
     """Delete, in SQL, what the framework's uninstall would leave behind (see above)."""
     cr = env.cr
     env.flush_all()
+    # The reports' indexes sit on crm and mail tables, which outlive the addon.
+    lt_report_drop_indexes(cr)
     view_ids = _lt_ids(cr, "ir.ui.view")
     if view_ids:
         cr.execute(
@@ -87,7 +92,8 @@ def uninstall_hook(env):
                 continue
             if ttype == "many2many" and relation_table:
                 cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(relation_table)))
-            elif store and model in env:
+            elif store and model in env and table_kind(cr, env[model]._table) == TableKind.Regular:
+                # (the reports' SQL views lose their columns with DROP VIEW below)
                 table = env[model]._table
                 cr.execute(
                     SQL("ALTER TABLE %s DROP COLUMN IF EXISTS %s CASCADE", SQL.identifier(table), SQL.identifier(name))
@@ -105,7 +111,11 @@ def uninstall_hook(env):
         for _mid, model in cr.fetchall():
             names.append(model)
             table = env[model]._table if model in env else model.replace(".", "_")
-            cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table)))
+            kind = table_kind(cr, table)
+            if kind == TableKind.View:
+                cr.execute(SQL("DROP VIEW %s CASCADE", SQL.identifier(table)))
+            elif kind is not None:
+                cr.execute(SQL("DROP TABLE %s CASCADE", SQL.identifier(table)))
         # Records of these models (shipped data) went with their tables.
         cr.execute("DELETE FROM ir_model_data WHERE model = ANY(%s)", [names])
         cr.execute("DELETE FROM ir_model_fields WHERE model_id = ANY(%s)", [model_ids])

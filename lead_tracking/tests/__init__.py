@@ -4,5 +4,6 @@ from . import test_datagen
 from . import test_foundation
 from . import test_install
 from . import test_lead_intelligence
+from . import test_reports
 from . import test_reseller_portal
 from . import test_resellers

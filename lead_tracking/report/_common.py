@@ -1,0 +1,59 @@
+"""Helpers shared by the SQL-view reports of lead_tracking."""
+
+from odoo import tools
+
+# Indexes the report views rely on, created in init() and dropped by the uninstall hook.
+# Kept here, in one list, so that the hook drops exactly what the reports created.
+LT_REPORT_INDEXES = {
+    # Unattended: activities on leads by due date (range scan on the deadline, then the lead).
+    "lt_report_mail_activity_lead_deadline_idx": (
+        "mail_activity",
+        "(date_deadline, res_id) WHERE res_model = 'crm.lead' AND active",
+    ),
+    # Quality / distribution: leads by assignment date, covering what the aggregates read.
+    "lt_report_crm_lead_date_open_idx": (
+        "crm_lead",
+        "(date_open) INCLUDE (user_id, team_id, company_id, active, probability, stage_id, is_quality_lead)"
+        " WHERE date_open IS NOT NULL AND user_id IS NOT NULL",
+    ),
+    # Quality: leads by received date (assignment, else creation), covering the default aggregate.
+    "lt_report_crm_lead_received_idx": (
+        "crm_lead",
+        "((COALESCE(date_open, create_date))) INCLUDE (date_open, create_date, user_id, team_id, company_id,"
+        " active, probability, stage_id, is_quality_lead)",
+    ),
+    # Attribution: leads by marketing origin.
+    "lt_report_crm_lead_utm_idx": ("crm_lead", "(medium_id, source_id, campaign_id)"),
+}
+
+
+def lt_report_create_view(cr, table, select_sql):
+    """(Re)create the SQL view ``table`` from ``select_sql``."""
+    tools.drop_view_if_exists(cr, table)
+    cr.execute(f"CREATE OR REPLACE VIEW {table} AS ({select_sql})")  # pylint: disable=sql-injection
+
+
+def lt_report_create_indexes(cr, names):
+    """Create the named report indexes when missing (cheap on reinstall/upgrade)."""
+    for name in names:
+        table, definition = LT_REPORT_INDEXES[name]
+        cr.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")  # pylint: disable=sql-injection
+
+
+def lt_report_drop_indexes(cr):
+    """Drop every index the reports created."""
+    for name in LT_REPORT_INDEXES:
+        cr.execute(f"DROP INDEX IF EXISTS {name}")  # pylint: disable=sql-injection
+
+
+# A lead's status as crm's own filters read it: Won = active in a won stage, Lost = archived with
+# probability 0; other archived leads are kept apart so that no lead is counted twice or lost.
+LT_STATUS_SELECTION = [("open", "Open"), ("won", "Won"), ("lost", "Lost"), ("archived", "Archived")]
+LT_STATUS_SQL = """
+    CASE
+        WHEN l.active AND s.is_won THEN 'won'
+        WHEN l.active THEN 'open'
+        WHEN COALESCE(l.probability, 0) = 0 THEN 'lost'
+        ELSE 'archived'
+    END
+"""

@@ -1,0 +1,63 @@
+from odoo import fields, models
+
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_indexes, lt_report_create_view
+
+
+class CrmLeadQualityReport(models.Model):
+    """One line per lead, archived ones included, dated when its salesperson received it."""
+
+    _name = "crm.lead.quality.report"
+    _description = "Quality Leads Analysis"
+    _auto = False
+    _rec_name = "lead_id"
+    _order = "date_received desc, id desc"
+
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
+    date_received = fields.Datetime(
+        string="Received On",
+        readonly=True,
+        help="When the lead was assigned to its salesperson (its creation for unassigned leads).",
+    )
+    create_date = fields.Datetime(string="Created On", readonly=True)
+    status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
+    is_active = fields.Boolean(string="Active", readonly=True)
+    is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
+    quality_count = fields.Integer(string="Quality Leads", readonly=True)
+    quality_share = fields.Float(
+        string="Quality Share (%)",
+        readonly=True,
+        group_operator="avg",
+        help="Share of the leads that are quality leads.",
+    )
+
+    def _lt_quality_query(self):
+        return f"""
+            SELECT
+                l.id AS id,
+                l.id AS lead_id,
+                l.type AS lead_type,
+                l.user_id AS user_id,
+                l.team_id AS team_id,
+                l.company_id AS company_id,
+                l.stage_id AS stage_id,
+                l.source_id AS source_id,
+                COALESCE(l.date_open, l.create_date) AS date_received,
+                l.create_date AS create_date,
+                {LT_STATUS_SQL} AS status,
+                l.active AS is_active,
+                COALESCE(l.is_quality_lead, FALSE) AS is_quality_lead,
+                CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END AS quality_count,
+                CASE WHEN l.is_quality_lead THEN 100.0 ELSE 0.0 END AS quality_share
+            FROM crm_lead l
+            LEFT JOIN crm_stage s ON s.id = l.stage_id
+        """
+
+    def init(self):
+        lt_report_create_indexes(self.env.cr, ["lt_report_crm_lead_received_idx"])
+        lt_report_create_view(self.env.cr, self._table, self._lt_quality_query())

@@ -1,0 +1,81 @@
+from odoo import fields, models
+
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_view
+
+SCORE_BUCKETS = [(str(b), f"{b * 10}-{b * 10 + 10}%") for b in range(10)]
+
+
+class CrmLeadScoringReport(models.Model):
+    """One line per lead: closed ones feed the calibration (predicted vs actual won rate by
+    closing-score bucket), open ones the pipeline by score tier."""
+
+    _name = "crm.lead.scoring.report"
+    _description = "Lead Scoring Analysis"
+    _auto = False
+    _rec_name = "lead_id"
+    _order = "date desc, id desc"
+
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    date = fields.Datetime(readonly=True, help="Closing date of closed leads, creation date of open ones.")
+    status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
+    is_closed = fields.Boolean(string="Closed", readonly=True)
+    score_bucket = fields.Selection(SCORE_BUCKETS, string="Closing Score", readonly=True)
+    score_tier = fields.Selection([("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")], readonly=True)
+    predicted_won_rate = fields.Float(
+        string="Predicted Won Rate (%)",
+        readonly=True,
+        group_operator="avg",
+        help="Average automated probability of the closed leads just before they were won or lost.",
+    )
+    actual_won_rate = fields.Float(
+        string="Actual Won Rate (%)",
+        readonly=True,
+        group_operator="avg",
+        help="Share of the closed leads that were won.",
+    )
+    probability = fields.Float(readonly=True, group_operator="avg")
+    expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
+    weighted_revenue = fields.Monetary(
+        string="Weighted Revenue",
+        readonly=True,
+        currency_field="company_currency",
+        help="Expected revenue times probability.",
+    )
+    company_currency = fields.Many2one("res.currency", readonly=True)
+
+    def _lt_scoring_query(self):
+        return f"""
+            SELECT
+                l.id AS id,
+                l.id AS lead_id,
+                l.user_id AS user_id,
+                l.team_id AS team_id,
+                l.company_id AS company_id,
+                l.stage_id AS stage_id,
+                CASE WHEN st.status IN ('won', 'lost') THEN COALESCE(l.date_closed, l.write_date)
+                     ELSE l.create_date END AS date,
+                st.status AS status,
+                st.status IN ('won', 'lost') AS is_closed,
+                CASE WHEN st.status IN ('won', 'lost')
+                     THEN LEAST(GREATEST(FLOOR(COALESCE(l.closing_score, 0) / 10), 0), 9)::int::varchar
+                END AS score_bucket,
+                CASE WHEN st.status = 'open' THEN l.score_tier END AS score_tier,
+                CASE WHEN st.status IN ('won', 'lost') THEN COALESCE(l.closing_score, 0) END
+                    AS predicted_won_rate,
+                CASE st.status WHEN 'won' THEN 100.0 WHEN 'lost' THEN 0.0 END AS actual_won_rate,
+                l.probability AS probability,
+                COALESCE(l.expected_revenue, 0) AS expected_revenue,
+                COALESCE(l.expected_revenue, 0) * COALESCE(l.probability, 0) / 100.0 AS weighted_revenue,
+                c.currency_id AS company_currency
+            FROM crm_lead l
+            LEFT JOIN crm_stage s ON s.id = l.stage_id
+            LEFT JOIN res_company c ON c.id = l.company_id
+            CROSS JOIN LATERAL (SELECT {LT_STATUS_SQL} AS status) st
+        """
+
+    def init(self):
+        lt_report_create_view(self.env.cr, self._table, self._lt_scoring_query())

@@ -1,0 +1,74 @@
+from odoo import fields, models
+
+from ._common import lt_report_create_indexes, lt_report_create_view
+
+
+class CrmLeadUnattendedReport(models.Model):
+    """One line per open activity due on or before today (plus the company's horizon)
+    on an active lead that has a salesperson."""
+
+    _name = "crm.lead.unattended.report"
+    _description = "Unattended Leads"
+    _auto = False
+    _rec_name = "lead_id"
+    _order = "date_deadline, id"
+
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
+    activity_user_id = fields.Many2one("res.users", string="Activity Assigned To", readonly=True)
+    summary = fields.Char(readonly=True)
+    date_deadline = fields.Date(string="Due Date", readonly=True)
+    days_overdue = fields.Integer(
+        string="Days Overdue",
+        readonly=True,
+        group_operator="avg",
+        help="Days between the due date and today (negative: due within the horizon).",
+    )
+    max_days_overdue = fields.Integer(string="Most Days Overdue", readonly=True, group_operator="max")
+    probability = fields.Float(readonly=True, group_operator="avg")
+    date_closing = fields.Date(string="Expected Closing", readonly=True)
+    expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
+    company_currency = fields.Many2one("res.currency", readonly=True)
+
+    def _lt_unattended_query(self):
+        # The first deadline bound (the largest horizon of all companies) is a constant the planner
+        # can use on the partial activity index; the second one applies the lead's own company horizon.
+        return """
+            SELECT
+                a.id AS id,
+                a.res_id AS lead_id,
+                l.type AS lead_type,
+                l.user_id AS user_id,
+                l.team_id AS team_id,
+                l.company_id AS company_id,
+                l.stage_id AS stage_id,
+                a.activity_type_id AS activity_type_id,
+                a.user_id AS activity_user_id,
+                a.summary AS summary,
+                a.date_deadline AS date_deadline,
+                (CURRENT_DATE - a.date_deadline) AS days_overdue,
+                (CURRENT_DATE - a.date_deadline) AS max_days_overdue,
+                l.probability AS probability,
+                l.date_deadline AS date_closing,
+                l.expected_revenue AS expected_revenue,
+                c.currency_id AS company_currency
+            FROM mail_activity a
+            JOIN crm_lead l ON l.id = a.res_id
+            LEFT JOIN res_company c ON c.id = l.company_id
+            WHERE a.res_model = 'crm.lead'
+              AND a.active
+              AND a.date_deadline <= CURRENT_DATE
+                  + (SELECT COALESCE(MAX(lt_unattended_horizon_days), 0) FROM res_company)
+              AND a.date_deadline <= CURRENT_DATE + COALESCE(c.lt_unattended_horizon_days, 0)
+              AND l.active
+              AND l.user_id IS NOT NULL
+        """
+
+    def init(self):
+        lt_report_create_indexes(self.env.cr, ["lt_report_mail_activity_lead_deadline_idx"])
+        lt_report_create_view(self.env.cr, self._table, self._lt_unattended_query())

@@ -1,0 +1,109 @@
+from odoo import fields, models
+
+from ._common import LT_STATUS_SQL, lt_report_create_view
+
+
+class CrmResellerReport(models.Model):
+    """One line per (lead, reseller) pair: the lead's current reseller, or a reseller who declined it.
+
+    The lead's salesperson and company are on the line, so crm's rules on leads apply to it."""
+
+    _name = "crm.reseller.report"
+    _description = "Partnership Analysis"
+    _auto = False
+    _rec_name = "reseller_id"
+    _order = "reseller_id, lead_id"
+
+    reseller_id = fields.Many2one("res.partner", string="Reseller", readonly=True)
+    level_id = fields.Many2one("crm.reseller.level", string="Level", readonly=True)
+    activation_id = fields.Many2one("crm.reseller.activation", string="Activation", readonly=True)
+    country_id = fields.Many2one("res.country", string="Country", readonly=True)
+    partnership_date = fields.Date(readonly=True)
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    date_assigned = fields.Datetime(string="Assigned On", readonly=True)
+    accepted_count = fields.Integer(string="Accepted", readonly=True)
+    declined_count = fields.Integer(string="Declined", readonly=True)
+    opportunity_count = fields.Integer(string="Opportunities", readonly=True)
+    won_count = fields.Integer(string="Won", readonly=True)
+    won_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
+    acceptance_rate = fields.Float(
+        string="Acceptance Rate (%)",
+        readonly=True,
+        group_operator="avg",
+        help="Leads accepted among the leads the reseller answered (accepted or declined).",
+    )
+    answer_hours = fields.Float(
+        string="Hours to Answer",
+        readonly=True,
+        group_operator="avg",
+        help="Hours from the assignment to the reseller's first message on the lead.",
+    )
+    median_answer_hours = fields.Float(
+        string="Median Hours to Answer",
+        readonly=True,
+        group_operator="max",
+        help="Median over all the reseller's leads; meaningful when grouped by reseller.",
+    )
+    company_currency = fields.Many2one("res.currency", readonly=True)
+
+    def _lt_reseller_query(self):
+        declined = self.env["crm.lead"]._fields["reseller_declined_ids"]
+        rel, lead_col, partner_col = declined.relation, declined.column1, declined.column2
+        return f"""
+            WITH pairs AS (
+                SELECT l.id AS lead_id, l.reseller_id AS reseller_id, FALSE AS declined
+                FROM crm_lead l WHERE l.reseller_id IS NOT NULL
+                UNION
+                SELECT d.{lead_col}, d.{partner_col}, TRUE FROM {rel} d
+            ), answers AS (
+                SELECT p.lead_id, p.reseller_id,
+                       EXTRACT(EPOCH FROM MIN(m.date) - MIN(l.reseller_assigned_date)) / 3600.0 AS hours
+                FROM pairs p
+                JOIN crm_lead l ON l.id = p.lead_id
+                JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = p.lead_id
+                                   AND m.date >= l.reseller_assigned_date
+                JOIN res_partner a ON a.id = m.author_id
+                WHERE p.reseller_id IN (a.id, a.commercial_partner_id)
+                GROUP BY p.lead_id, p.reseller_id
+            ), medians AS (
+                SELECT reseller_id, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY hours) AS median
+                FROM answers GROUP BY reseller_id
+            )
+            SELECT
+                p.lead_id::bigint * 100000000 + p.reseller_id AS id,
+                p.reseller_id AS reseller_id,
+                r.reseller_level_id AS level_id,
+                r.reseller_activation_id AS activation_id,
+                r.country_id AS country_id,
+                r.reseller_partnership_date AS partnership_date,
+                p.lead_id AS lead_id,
+                l.user_id AS user_id,
+                l.team_id AS team_id,
+                l.company_id AS company_id,
+                CASE WHEN NOT BOOL_OR(p.declined) THEN l.reseller_assigned_date END AS date_assigned,
+                CASE WHEN NOT BOOL_OR(p.declined) AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
+                CASE WHEN BOOL_OR(p.declined) THEN 1 ELSE 0 END AS declined_count,
+                CASE WHEN NOT BOOL_OR(p.declined) AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
+                CASE WHEN NOT BOOL_OR(p.declined) AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
+                CASE WHEN NOT BOOL_OR(p.declined) AND {LT_STATUS_SQL} = 'won'
+                     THEN COALESCE(l.expected_revenue, 0) ELSE 0 END AS won_revenue,
+                CASE WHEN BOOL_OR(p.declined) THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END
+                    AS acceptance_rate,
+                MIN(ans.hours) AS answer_hours,
+                MIN(med.median) AS median_answer_hours,
+                c.currency_id AS company_currency
+            FROM pairs p
+            JOIN crm_lead l ON l.id = p.lead_id
+            JOIN res_partner r ON r.id = p.reseller_id
+            LEFT JOIN crm_stage s ON s.id = l.stage_id
+            LEFT JOIN res_company c ON c.id = l.company_id
+            LEFT JOIN answers ans ON ans.lead_id = p.lead_id AND ans.reseller_id = p.reseller_id
+            LEFT JOIN medians med ON med.reseller_id = p.reseller_id
+            GROUP BY p.lead_id, p.reseller_id, r.id, l.id, s.id, c.id
+        """
+
+    def init(self):
+        lt_report_create_view(self.env.cr, self._table, self._lt_reseller_query())

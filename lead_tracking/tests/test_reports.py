@@ -1,0 +1,397 @@
+"""Every measure of the six reports against the same figure counted directly on crm.lead / mail.activity."""
+
+import statistics
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import LeadTrackingCase
+
+
+def lt_status(lead):
+    """A lead's status as the reports define it (crm's Won / Lost filters)."""
+    if lead.active and lead.stage_id.is_won:
+        return "won"
+    if lead.active:
+        return "open"
+    return "lost" if not lead.probability else "archived"
+
+
+@tagged("post_install", "-at_install")
+class TestReports(LeadTrackingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company2 = cls.env["res.company"].create({"name": "LT Second Company"})
+        cls.salesman_all.write({"company_ids": [(4, cls.company2.id)]})
+        cls.company.lt_unattended_horizon_days = 2
+        cls.env.cr.execute("SELECT CURRENT_DATE")
+        cls.today = cls.env.cr.fetchone()[0]
+        cls.medium = cls.env["utm.medium"].create({"name": "LT Medium"})
+        cls.source = cls.env["utm.source"].create({"name": "LT Source"})
+        stage_lost_from = cls.stage_new
+        leads = cls.env["crm.lead"]
+        # open / won / lost / archived leads of both salesmen, quality or not, expected revenue varied
+        for i, (user, quality, outcome) in enumerate(
+            [
+                (cls.salesman, True, "open"),
+                (cls.salesman, False, "won"),
+                (cls.salesman, True, "lost"),
+                (cls.salesman_all, True, "open"),
+                (cls.salesman_all, False, "lost"),
+                (cls.salesman_all, True, "won"),
+                (cls.salesman_all, False, "archived"),
+                (False, True, "open"),
+            ]
+        ):
+            lead = cls.lt_lead(
+                name=f"LT report lead {i}",
+                user_id=user and user.id,
+                stage_id=stage_lost_from.id,
+                expected_revenue=1000 * (i + 1),
+                medium_id=cls.medium.id,
+                source_id=cls.source.id,
+                type="opportunity" if i % 2 else "lead",
+            )
+            lead.write(
+                {"is_quality_lead": quality, "closing_score": 12.5 * i, "score_tier": ["cold", "warm", "hot"][i % 3]}
+            )
+            if outcome == "won":
+                lead.action_set_won()
+            elif outcome == "lost":
+                lead.action_set_lost()
+            elif outcome == "archived":
+                lead.write({"active": False, "probability": 40})
+            leads |= lead
+        # a lead that changes salesperson: it belongs to the new one everywhere
+        cls.moved = cls.lt_lead(name="LT moved lead", user_id=cls.salesman.id, expected_revenue=500)
+        cls.moved.write({"user_id": cls.salesman_all.id, "is_quality_lead": True})
+        # a lead of the second company
+        cls.other = cls.env["crm.lead"].create(
+            {
+                "name": "LT other company lead",
+                "type": "opportunity",
+                "company_id": cls.company2.id,
+                "team_id": False,
+                "user_id": cls.salesman_all.id,
+                "expected_revenue": 7000,
+                "medium_id": cls.medium.id,
+            }
+        )
+        cls.leads = leads | cls.moved | cls.other
+        activity_type = cls.env.ref("mail.mail_activity_data_call")
+        lead_model = cls.env["ir.model"]._get_id("crm.lead")
+        cls.activities = cls.env["mail.activity"]
+        for lead in cls.leads:
+            for delta in (-3, 0, 2, 3):
+                cls.activities |= cls.env["mail.activity"].create(
+                    {
+                        "res_model_id": lead_model,
+                        "res_id": lead.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": f"Follow up {delta}",
+                        "date_deadline": cls.today + timedelta(days=delta),
+                        "user_id": (lead.user_id or cls.manager).id,
+                    }
+                )
+        cls.env.flush_all()
+
+    def _rows(self, model, user=None, companies=None):
+        """The report's lines on our test leads, read as ``user`` in ``companies``."""
+        report = self.env[model]
+        if user:
+            report = report.with_user(user)
+        if companies:
+            report = report.with_context(allowed_company_ids=companies.ids)
+        return report.search([("lead_id", "in", self.leads.ids)])
+
+    def _leads(self, user=None, companies=None):
+        leads = self.env["crm.lead"].with_context(active_test=False)
+        if user:
+            leads = leads.with_user(user)
+        if companies:
+            leads = leads.with_context(allowed_company_ids=companies.ids)
+        return leads.search([("id", "in", self.leads.ids)])
+
+    def _group_total(self, model, measures, groupby, user=None):
+        report = self.env[model].with_user(user) if user else self.env[model]
+        groups = report.read_group([("lead_id", "in", self.leads.ids)], measures, [groupby], lazy=False)
+        return {g[groupby] and (g[groupby][0] if isinstance(g[groupby], tuple) else g[groupby]): g for g in groups}
+
+    # ------------------------------------------------------------------ unattended
+    def test_unattended(self):
+        model = "crm.lead.unattended.report"
+        rows = self._rows(model)
+        horizon = {self.company: 2, self.company2: 0}
+        expected = self.activities.filtered(
+            lambda a: (
+                self.env["crm.lead"].browse(a.res_id).active
+                and self.env["crm.lead"].browse(a.res_id).user_id
+                and a.date_deadline
+                <= self.today + timedelta(days=horizon[self.env["crm.lead"].browse(a.res_id).company_id])
+            )
+        )
+        self.assertEqual(set(rows.ids), set(expected.ids))
+        self.assertTrue(rows and len(rows) < len(self.activities))
+        for row in rows:
+            activity = self.env["mail.activity"].browse(row.id)
+            lead = self.env["crm.lead"].browse(activity.res_id)
+            self.assertEqual(row.lead_id, lead)
+            self.assertEqual(row.user_id, lead.user_id)
+            self.assertEqual(row.stage_id, lead.stage_id)
+            self.assertEqual(row.team_id, lead.team_id)
+            self.assertEqual(row.date_deadline, activity.date_deadline)
+            self.assertEqual(row.days_overdue, (self.today - activity.date_deadline).days)
+            self.assertEqual(row.activity_type_id, activity.activity_type_id)
+            self.assertEqual(row.summary, activity.summary)
+            self.assertAlmostEqual(row.probability, lead.probability)
+            self.assertAlmostEqual(row.expected_revenue, lead.expected_revenue)
+            self.assertEqual(row.date_closing, lead.date_deadline)
+        by_stage = self._group_total(model, ["expected_revenue:sum"], "stage_id")
+        for stage_id, group in by_stage.items():
+            subset = expected.filtered(lambda a, s=stage_id: self.env["crm.lead"].browse(a.res_id).stage_id.id == s)
+            self.assertEqual(group["__count"], len(subset))
+            self.assertAlmostEqual(
+                group["expected_revenue"], sum(self.env["crm.lead"].browse(a.res_id).expected_revenue for a in subset)
+            )
+        # the moved lead is the new salesperson's
+        self.assertEqual(rows.filtered(lambda r: r.lead_id == self.moved).user_id, self.salesman_all)
+
+    # ------------------------------------------------------------------ rules, for every report
+    def test_rules_mirror_crm(self):
+        for model in (
+            "crm.lead.unattended.report",
+            "crm.lead.quality.report",
+            "crm.lead.attribution.report",
+            "crm.lead.distribution.report",
+            "crm.lead.scoring.report",
+        ):
+            for user, companies in (
+                (self.salesman, None),
+                (self.salesman_all, self.company),
+                (self.salesman_all, self.company | self.company2),
+            ):
+                visible_leads = self._leads(user, companies)
+                rows = self._rows(model, user, companies)
+                self.assertTrue(set(rows.lead_id.ids) <= set(visible_leads.ids), (model, user.login))
+                all_rows = self._rows(model)
+                self.assertEqual(
+                    set(rows.ids), set(all_rows.filtered(lambda r, v=visible_leads: r.lead_id in v).ids), model
+                )
+        # own documents only: neither the moved lead nor the other company's lead
+        visible = self._rows("crm.lead.quality.report", self.salesman).lead_id
+        self.assertNotIn(self.moved, visible)
+        self.assertNotIn(self.other, visible)
+        self.assertIn(
+            self.other, self._rows("crm.lead.quality.report", self.salesman_all, self.company | self.company2).lead_id
+        )
+        self.assertNotIn(self.other, self._rows("crm.lead.quality.report", self.salesman_all, self.company).lead_id)
+
+    # ------------------------------------------------------------------ quality
+    def test_quality(self):
+        model = "crm.lead.quality.report"
+        rows = self._rows(model)
+        leads = self._leads()
+        self.assertEqual(set(rows.lead_id.ids), set(leads.ids), "archived leads included")
+        for row in rows:
+            lead = row.lead_id.with_context(active_test=False)
+            self.assertEqual(row.user_id, lead.user_id)
+            self.assertEqual(row.status, lt_status(lead))
+            self.assertEqual(row.is_quality_lead, lead.is_quality_lead)
+            self.assertEqual(row.date_received, lead.date_open or lead.create_date)
+        groups = self._group_total(model, ["quality_count:sum", "quality_share:avg"], "user_id")
+        for user in (self.salesman, self.salesman_all):
+            mine = leads.filtered(lambda lead, u=user: lead.user_id == u)
+            quality = mine.filtered("is_quality_lead")
+            self.assertEqual(groups[user.id]["__count"], len(mine))
+            self.assertEqual(groups[user.id]["quality_count"], len(quality))
+            self.assertAlmostEqual(groups[user.id]["quality_share"], 100.0 * len(quality) / len(mine))
+        by_status = self._group_total(model, [], "status")
+        for status in ("open", "won", "lost", "archived"):
+            self.assertEqual(
+                by_status[status]["__count"], len(leads.filtered(lambda lead, s=status: lt_status(lead) == s))
+            )
+
+    # ------------------------------------------------------------------ attribution
+    def test_attribution(self):
+        model = "crm.lead.attribution.report"
+        leads = self._leads().filtered(lambda lead: lead.medium_id == self.medium)
+        group = self.env[model].read_group(
+            [("lead_id", "in", self.leads.ids), ("medium_id", "=", self.medium.id)],
+            [
+                "opportunity_count:sum",
+                "won_count:sum",
+                "won_rate:avg",
+                "expected_revenue:sum",
+                "won_revenue:sum",
+                "days_to_close:avg",
+            ],
+            ["medium_id"],
+            lazy=False,
+        )
+        self.assertEqual(len(group), 1)
+        group = group[0]
+        self.assertEqual(group["medium_id"][0], self.medium.id)
+        won = leads.filtered(lambda lead: lt_status(lead) == "won")
+        lost = leads.filtered(lambda lead: lt_status(lead) == "lost")
+        self.assertEqual(group["__count"], len(leads))
+        self.assertEqual(group["opportunity_count"], len(leads.filtered(lambda lead: lead.type == "opportunity")))
+        self.assertEqual(group["won_count"], len(won))
+        self.assertAlmostEqual(group["won_rate"], 100.0 * len(won) / (len(won) + len(lost)))
+        self.assertAlmostEqual(group["expected_revenue"], sum(leads.mapped("expected_revenue")))
+        self.assertAlmostEqual(group["won_revenue"], sum(won.mapped("expected_revenue")))
+        closed = (won | lost).filtered("date_closed")
+        days = [(lead.date_closed - lead.create_date).total_seconds() / 86400 for lead in closed]
+        self.assertAlmostEqual(group["days_to_close"], sum(days) / len(days), places=4)
+        favourite = self.env.ref("lead_tracking.crm_lead_attribution_report_filter_utm")
+        self.assertIn("campaign_id", favourite.context)
+
+    # ------------------------------------------------------------------ distribution
+    def test_distribution(self):
+        model = "crm.lead.distribution.report"
+        leads = self._leads().filtered("user_id")
+        groups = self._group_total(
+            model,
+            ["quality_count:sum", "kept_count:sum", "lost_count:sum", "won_count:sum", "quality_kept_share:avg"],
+            "user_id",
+        )
+        self.assertEqual(set(groups), {self.salesman.id, self.salesman_all.id})
+        for user in (self.salesman, self.salesman_all):
+            mine = leads.filtered(lambda lead, u=user: lead.user_id == u)
+            quality = mine.filtered("is_quality_lead")
+            group = groups[user.id]
+            self.assertEqual(group["__count"], len(mine))
+            self.assertEqual(group["quality_count"], len(quality))
+            self.assertEqual(group["kept_count"], len(mine.filtered("active")))
+            self.assertEqual(group["lost_count"], len(mine.filtered(lambda lead: lt_status(lead) == "lost")))
+            self.assertEqual(group["won_count"], len(mine.filtered(lambda lead: lt_status(lead) == "won")))
+            self.assertAlmostEqual(group["quality_kept_share"], 100.0 * len(quality.filtered("active")) / len(quality))
+        # the shared favourite runs and keeps to its definition (phone, team region, professional email)
+        favourite = self.env.ref("lead_tracking.crm_lead_distribution_report_filter_good_leads")
+        self.assertFalse(favourite.user_id)
+        domain = safe_eval(favourite.domain, {"context_today": date.today, "relativedelta": relativedelta})
+        good = self.env[model].search(domain)
+        self.assertTrue(all(row.lead_id.phone and "Europe" in row.team_id.name for row in good))
+
+    # ------------------------------------------------------------------ scoring
+    def test_scoring(self):
+        model = "crm.lead.scoring.report"
+        leads = self._leads()
+        rows = self._rows(model)
+        closed = leads.filtered(lambda lead: lt_status(lead) in ("won", "lost"))
+        groups = self.env[model].read_group(
+            [("lead_id", "in", self.leads.ids), ("is_closed", "=", True)],
+            ["predicted_won_rate:avg", "actual_won_rate:avg"],
+            ["score_bucket"],
+            lazy=False,
+        )
+        self.assertEqual(sum(g["__count"] for g in groups), len(closed))
+        for group in groups:
+            bucket = int(group["score_bucket"])
+            subset = closed.filtered(lambda lead, b=bucket: min(int(lead.closing_score // 10), 9) == b)
+            self.assertEqual(group["__count"], len(subset))
+            self.assertAlmostEqual(group["predicted_won_rate"], sum(subset.mapped("closing_score")) / len(subset))
+            self.assertAlmostEqual(
+                group["actual_won_rate"],
+                100.0 * len(subset.filtered(lambda lead: lt_status(lead) == "won")) / len(subset),
+            )
+        open_leads = leads.filtered(lambda lead: lt_status(lead) == "open")
+        tiers = self.env[model].read_group(
+            [("lead_id", "in", self.leads.ids), ("status", "=", "open")],
+            ["expected_revenue:sum", "weighted_revenue:sum"],
+            ["score_tier"],
+            lazy=False,
+        )
+        for group in tiers:
+            subset = open_leads.filtered(lambda lead, t=group["score_tier"]: (lead.score_tier or False) == t)
+            self.assertEqual(group["__count"], len(subset))
+            self.assertAlmostEqual(group["expected_revenue"], sum(subset.mapped("expected_revenue")))
+            self.assertAlmostEqual(
+                group["weighted_revenue"], sum(lead.expected_revenue * lead.probability / 100 for lead in subset)
+            )
+        self.assertEqual(len(rows), len(leads))
+
+    # ------------------------------------------------------------------ partnership
+    def test_partnership(self):
+        model = "crm.reseller.report"
+        level = self.env["crm.reseller.level"].create({"name": "Gold"})
+        activation = self.env["crm.reseller.activation"].create({"name": "Fully Operational"})
+        reseller = self.env["res.partner"].create(
+            {
+                "name": "LT Reseller",
+                "is_company": True,
+                "reseller_level_id": level.id,
+                "reseller_activation_id": activation.id,
+                "country_id": self.env.ref("base.be").id,
+            }
+        )
+        assigned = fields.Datetime.now() - timedelta(hours=5)
+        accepted, won, pending, declined = self.leads[:4]
+        (accepted | won | pending).write({"reseller_id": reseller.id, "reseller_assigned_date": assigned})
+        (accepted | won).write({"type": "opportunity"})
+        won.write({"stage_id": self.stage_won.id, "active": True})
+        declined.write({"reseller_declined_ids": [(4, reseller.id)]})
+        for lead, hours in ((accepted, 1), (won, 3)):
+            message = lead.message_post(body="Contacted the customer", author_id=reseller.id)
+            message.date = assigned + timedelta(hours=hours)
+        self.env.flush_all()
+        group = self.env[model].read_group(
+            [("reseller_id", "=", reseller.id)],
+            [
+                "accepted_count:sum",
+                "declined_count:sum",
+                "opportunity_count:sum",
+                "won_count:sum",
+                "won_revenue:sum",
+                "acceptance_rate:avg",
+                "median_answer_hours:max",
+            ],
+            ["reseller_id"],
+            lazy=False,
+        )[0]
+        self.assertEqual(group["__count"], 4)
+        self.assertEqual(group["accepted_count"], 2)
+        self.assertEqual(group["declined_count"], 1)
+        self.assertEqual(group["opportunity_count"], 2)
+        self.assertEqual(group["won_count"], 1)
+        self.assertAlmostEqual(group["won_revenue"], won.expected_revenue)
+        self.assertAlmostEqual(group["acceptance_rate"], 100.0 * 2 / 3)
+        self.assertAlmostEqual(group["median_answer_hours"], statistics.median([1, 3]), places=3)
+        row = self.env[model].search([("reseller_id", "=", reseller.id)], limit=1)
+        self.assertEqual((row.level_id, row.activation_id), (level, activation))
+        # rules: the salesman sees only the lines of his own or unassigned leads
+        mine = self.env[model].with_user(self.salesman).search([("reseller_id", "=", reseller.id)])
+        self.assertEqual(
+            set(mine.lead_id.ids),
+            set(self._leads(self.salesman).filtered(lambda lead: lead in (accepted | won | pending | declined)).ids),
+        )
+
+    # ------------------------------------------------------------------ export, demo, indexes
+    def test_export_demo_indexes(self):
+        for model in (
+            "crm.lead.unattended.report",
+            "crm.lead.quality.report",
+            "crm.lead.scoring.report",
+            "crm.reseller.report",
+            "crm.lead.attribution.report",
+            "crm.lead.distribution.report",
+        ):
+            report = self.env[model]
+            rows = report.search([], limit=20)
+            data = rows.export_data(["lead_id/name", "user_id/name", "company_id/name"])["datas"]
+            self.assertEqual(len(data), len(rows))
+            if model != "crm.reseller.report":  # the demo has no reseller yet (reseller branch)
+                self.assertTrue(report.with_user(self.manager).search_count([]), f"demo data shows in {model}")
+        self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'lt_report_%%'")
+        self.assertEqual(len(self.env.cr.fetchall()), 4)
+
+
+@tagged("post_install", "-at_install")
+class TestReportsTour(HttpCase):
+    def test_reports_tour(self):
+        """Each report opens from CRM > Reporting and switches graph, pivot and list."""
+        self.start_tour("/web", "lead_tracking_reports_tour", login="admin", timeout=180)
