@@ -65,6 +65,12 @@ def uninstall_hook(env):
             [view_ids],
         )
         _lt_forget(cr, "ir.ui.view", view_ids)
+    cron_ids = _lt_ids(cr, "ir.cron")
+    if cron_ids:
+        # A cron owns the server action it inherits from: both rows go, the cron's first.
+        cr.execute("DELETE FROM ir_cron WHERE id = ANY(%s) RETURNING ir_actions_server_id", [cron_ids])
+        cr.execute("DELETE FROM ir_actions WHERE id = ANY(%s)", [[row[0] for row in cr.fetchall()]])
+        _lt_forget(cr, "ir.cron", cron_ids)
     for model, table in _LT_SIMPLE_TABLES:
         ids = _lt_ids(cr, model)
         if ids:
