@@ -16,6 +16,7 @@ _LT_SIMPLE_TABLES = [
     ("ir.actions.client", "ir_actions"),
     ("ir.actions.report", "ir_actions"),
     ("ir.rule", "ir_rule"),
+    ("ir.filters", "ir_filters"),
     ("mail.template", "mail_template"),
     ("ir.model.access", "ir_model_access"),
 ]
