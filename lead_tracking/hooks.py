@@ -125,6 +125,9 @@ def uninstall_hook(env):
                 cr.execute(SQL("DROP TABLE %s CASCADE", SQL.identifier(table)))
         # Records of these models (shipped data) went with their tables.
         cr.execute("DELETE FROM ir_model_data WHERE model = ANY(%s)", [names])
+        cr.execute(
+            "DELETE FROM ir_model_inherit WHERE model_id = ANY(%(ids)s) OR parent_id = ANY(%(ids)s)", {"ids": model_ids}
+        )
         cr.execute("DELETE FROM ir_model_fields WHERE model_id = ANY(%s)", [model_ids])
         cr.execute("DELETE FROM ir_model_access WHERE model_id = ANY(%s)", [model_ids])
         cr.execute("DELETE FROM ir_rule WHERE model_id = ANY(%s)", [model_ids])
@@ -133,7 +136,8 @@ def uninstall_hook(env):
     # Our external ids on models and fields other modules own: those records stay, the ids go.
     cr.execute(
         "DELETE FROM ir_model_data WHERE module = 'lead_tracking' "
-        "AND model IN ('ir.model', 'ir.model.fields', 'ir.model.fields.selection', 'ir.model.constraint')"
+        "AND model IN ('ir.model', 'ir.model.fields', 'ir.model.fields.selection', 'ir.model.constraint', "
+        "'ir.model.inherit')"
     )
     # Plain shipped records whose unlink is a no-op here too.
     for model, table in (("crm.lost.reason", "crm_lost_reason"), ("ir.module.category", "ir_module_category")):

@@ -1,3 +1,4 @@
+from . import lt_lead_report_mixin
 from . import crm_lead_unattended_report
 from . import crm_lead_quality_report
 from . import crm_lead_attribution_report

@@ -1,27 +1,25 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_indexes, lt_report_create_view
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadAttributionReport(models.Model):
     """One line per lead, archived ones included, with its marketing origin and outcome."""
 
     _name = "crm.lead.attribution.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Marketing Attribution Analysis"
     _auto = False
+    _lt_report_indexes = ("lt_report_crm_lead_utm_idx",)
     _rec_name = "lead_id"
     _order = "create_date desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
     medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
     country_id = fields.Many2one("res.country", string="Country", readonly=True)
     city = fields.Char(readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
@@ -45,7 +43,7 @@ class CrmLeadAttributionReport(models.Model):
     )
     company_currency = fields.Many2one("res.currency", readonly=True)
 
-    def _lt_attribution_query(self):
+    def _lt_report_query(self):
         return f"""
             SELECT
                 l.id AS id,
@@ -77,7 +75,3 @@ class CrmLeadAttributionReport(models.Model):
             LEFT JOIN res_company c ON c.id = l.company_id
             CROSS JOIN LATERAL (SELECT {LT_STATUS_SQL} AS status) st
         """
-
-    def init(self):
-        lt_report_create_indexes(self.env.cr, ["lt_report_crm_lead_utm_idx"])
-        lt_report_create_view(self.env.cr, self._table, self._lt_attribution_query())

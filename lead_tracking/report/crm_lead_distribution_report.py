@@ -1,22 +1,20 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_indexes, lt_report_create_view
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadDistributionReport(models.Model):
     """One line per assigned lead, archived ones included, dated by its assignment."""
 
     _name = "crm.lead.distribution.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Lead Distribution Analysis"
     _auto = False
+    _lt_report_indexes = ("lt_report_crm_lead_date_open_idx",)
     _rec_name = "lead_id"
     _order = "date_assigned desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
@@ -34,7 +32,7 @@ class CrmLeadDistributionReport(models.Model):
         help="Share of the quality leads received that are still active.",
     )
 
-    def _lt_distribution_query(self):
+    def _lt_report_query(self):
         return f"""
             SELECT
                 l.id AS id,
@@ -60,7 +58,3 @@ class CrmLeadDistributionReport(models.Model):
             CROSS JOIN LATERAL (SELECT {LT_STATUS_SQL} AS status) st
             WHERE l.user_id IS NOT NULL AND l.date_open IS NOT NULL
         """
-
-    def init(self):
-        lt_report_create_indexes(self.env.cr, ["lt_report_crm_lead_date_open_idx"])
-        lt_report_create_view(self.env.cr, self._table, self._lt_distribution_query())

@@ -1,22 +1,20 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_indexes, lt_report_create_view
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadQualityReport(models.Model):
     """One line per lead, archived ones included, dated when its salesperson received it."""
 
     _name = "crm.lead.quality.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Quality Leads Analysis"
     _auto = False
+    _lt_report_indexes = ("lt_report_crm_lead_received_idx",)
     _rec_name = "lead_id"
     _order = "date_received desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     date_received = fields.Datetime(
@@ -36,7 +34,7 @@ class CrmLeadQualityReport(models.Model):
         help="Share of the leads that are quality leads.",
     )
 
-    def _lt_quality_query(self):
+    def _lt_report_query(self):
         return f"""
             SELECT
                 l.id AS id,
@@ -57,7 +55,3 @@ class CrmLeadQualityReport(models.Model):
             FROM crm_lead l
             LEFT JOIN crm_stage s ON s.id = l.stage_id
         """
-
-    def init(self):
-        lt_report_create_indexes(self.env.cr, ["lt_report_crm_lead_received_idx"])
-        lt_report_create_view(self.env.cr, self._table, self._lt_quality_query())

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL, lt_report_create_view
+from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
 
 SCORE_BUCKETS = [(str(b), f"{b * 10}-{b * 10 + 10}%") for b in range(10)]
 
@@ -10,15 +10,12 @@ class CrmLeadScoringReport(models.Model):
     closing-score bucket), open ones the pipeline by score tier."""
 
     _name = "crm.lead.scoring.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Lead Scoring Analysis"
     _auto = False
     _rec_name = "lead_id"
     _order = "date desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     date = fields.Datetime(readonly=True, help="Closing date of closed leads, creation date of open ones.")
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
@@ -47,7 +44,7 @@ class CrmLeadScoringReport(models.Model):
     )
     company_currency = fields.Many2one("res.currency", readonly=True)
 
-    def _lt_scoring_query(self):
+    def _lt_report_query(self):
         return f"""
             SELECT
                 l.id AS id,
@@ -76,6 +73,3 @@ class CrmLeadScoringReport(models.Model):
             LEFT JOIN res_company c ON c.id = l.company_id
             CROSS JOIN LATERAL (SELECT {LT_STATUS_SQL} AS status) st
         """
-
-    def init(self):
-        lt_report_create_view(self.env.cr, self._table, self._lt_scoring_query())

@@ -1,23 +1,19 @@
 from odoo import fields, models
 
-from ._common import lt_report_create_indexes, lt_report_create_view
-
 
 class CrmLeadUnattendedReport(models.Model):
     """One line per open activity due on or before today (plus the company's horizon)
     on an active lead that has a salesperson."""
 
     _name = "crm.lead.unattended.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Unattended Leads"
     _auto = False
+    _lt_report_indexes = ("lt_report_mail_activity_lead_deadline_idx",)
     _rec_name = "lead_id"
     _order = "date_deadline, id"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
     activity_user_id = fields.Many2one("res.users", string="Activity Assigned To", readonly=True)
@@ -35,7 +31,7 @@ class CrmLeadUnattendedReport(models.Model):
     expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     company_currency = fields.Many2one("res.currency", readonly=True)
 
-    def _lt_unattended_query(self):
+    def _lt_report_query(self):
         # The first deadline bound (the largest horizon of all companies) is a constant the planner
         # can use on the partial activity index; the second one applies the lead's own company horizon.
         return """
@@ -68,7 +64,3 @@ class CrmLeadUnattendedReport(models.Model):
               AND l.active
               AND l.user_id IS NOT NULL
         """
-
-    def init(self):
-        lt_report_create_indexes(self.env.cr, ["lt_report_mail_activity_lead_deadline_idx"])
-        lt_report_create_view(self.env.cr, self._table, self._lt_unattended_query())

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SQL, lt_report_create_view
+from ._common import LT_STATUS_SQL
 
 
 class CrmResellerReport(models.Model):
@@ -9,6 +9,7 @@ class CrmResellerReport(models.Model):
     The lead's salesperson and company are on the line, so crm's rules on leads apply to it."""
 
     _name = "crm.reseller.report"
+    _inherit = "lt.lead.report.mixin"
     _description = "Partnership Analysis"
     _auto = False
     _rec_name = "reseller_id"
@@ -19,10 +20,6 @@ class CrmResellerReport(models.Model):
     activation_id = fields.Many2one("crm.reseller.activation", string="Activation", readonly=True)
     country_id = fields.Many2one("res.country", string="Country", readonly=True)
     partnership_date = fields.Date(readonly=True)
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)
     accepted_count = fields.Integer(string="Accepted", readonly=True)
     declined_count = fields.Integer(string="Declined", readonly=True)
@@ -49,7 +46,7 @@ class CrmResellerReport(models.Model):
     )
     company_currency = fields.Many2one("res.currency", readonly=True)
 
-    def _lt_reseller_query(self):
+    def _lt_report_query(self):
         declined = self.env["crm.lead"]._fields["reseller_declined_ids"]
         rel, lead_col, partner_col = declined.relation, declined.column1, declined.column2
         return f"""
@@ -104,6 +101,3 @@ class CrmResellerReport(models.Model):
             LEFT JOIN medians med ON med.reseller_id = p.reseller_id
             GROUP BY p.lead_id, p.reseller_id, r.id, l.id, s.id, c.id
         """
-
-    def init(self):
-        lt_report_create_view(self.env.cr, self._table, self._lt_reseller_query())
