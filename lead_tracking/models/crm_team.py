@@ -174,6 +174,80 @@ class CrmTeam(models.Model):
         self.env.cr.execute(query.select())
         return {row[0] for row in self.env.cr.fetchall()}
 
+    @api.model
+    def _lt_assign_place(self, index, size, eligible, member_info, placed):
+        """Give group ``index`` to the member of ``eligible`` with quota left that stays furthest below its
+        capacity-weighted share; False when every eligible member is at quota."""
+        room = [mid for mid in eligible if member_info[mid]["assigned"] < member_info[mid]["quota"]]
+        if not room:
+            return False
+        member_id = min(
+            room, key=lambda mid: ((member_info[mid]["assigned"] + size) / member_info[mid]["capacity"], mid)
+        )
+        member_info[member_id]["assigned"] += size
+        placed[index] = member_id
+        return True
+
+    @api.model
+    def _lt_assign_rebalance(self, member_info, movable, placed):
+        """Move single leads along chains of members so that each member's count is as close as domains and
+        quotas allow to its capacity-weighted share of the run's total (a member more than one lead above
+        an eligible member's deviation hands a lead on, possibly through intermediates).
+
+        ``movable`` maps a member to its movable leads by eligible-member set; it and ``placed`` are updated.
+        Each move strictly lowers the sum of squared deviations, so this ends; chains move several leads at
+        once so the loop stays short on large runs. Returns True when a member gave leads away.
+        """
+        total = sum(info["assigned"] for info in member_info.values())
+        capacity = sum(info["capacity"] for info in member_info.values())
+        if not total or not capacity:
+            return False
+
+        def deviation(mid):
+            return member_info[mid]["assigned"] - total * member_info[mid]["capacity"] / capacity
+
+        moved = False
+        while True:
+            for source in sorted(movable, key=deviation, reverse=True):
+                source_dev = deviation(source)
+                previous = {source: None}
+                queue = [source]
+                target, target_dev = None, source_dev - 1 - 1e-9
+                for node in queue:  # breadth-first: the queue grows while it is read
+                    for eligible, indexes in movable.get(node, {}).items():
+                        if not indexes:
+                            continue
+                        for nxt in eligible:
+                            if nxt in previous:
+                                continue
+                            previous[nxt] = (node, eligible)
+                            queue.append(nxt)
+                            nxt_dev = deviation(nxt)
+                            if member_info[nxt]["assigned"] < member_info[nxt]["quota"] and nxt_dev < target_dev:
+                                target, target_dev = nxt, nxt_dev
+                if target is None:
+                    continue
+                path, node = [], target
+                while previous[node]:
+                    path.append(previous[node] + (node,))
+                    node = previous[node][0]
+                count = max(1, int((source_dev - target_dev) / 2))
+                count = min(
+                    [count, member_info[target]["quota"] - member_info[target]["assigned"]]
+                    + [len(movable[frm][eligible]) for frm, eligible, _to in path]
+                )
+                for frm, eligible, to in path:
+                    for _i in range(count):
+                        index = movable[frm][eligible].pop()
+                        placed[index] = to
+                        movable.setdefault(to, {}).setdefault(eligible, []).append(index)
+                member_info[source]["assigned"] -= count
+                member_info[target]["assigned"] += count
+                moved = True
+                break
+            else:
+                return moved
+
     def _lt_assign_run(self, work_days=1):
         """Assign the unassigned leads of teams ``self`` to teams and salespeople, set-based.
 
@@ -293,11 +367,15 @@ class CrmTeam(models.Model):
         for row in leads:
             groups.setdefault(find(("l", row[0])), []).append(row)
 
-        # -- plan, hottest group first (groups keep the order of their hottest lead) --
-        plan = []  # (lead_id, team_id, user_id or 0, reason)
-        for group in groups.values():
-            head_id, fixed_team, quality, _email, _partner, open_ok = group[0]
-            size = len(group)
+        # -- plan (in memory). 1) hottest group first, each to the eligible member (any matching team)
+        # furthest below its capacity-weighted share; 2) single leads move along chains of eligible
+        # members until nobody is more than one lead from its share (domains and quotas permitting);
+        # 3) quota freed by those moves goes to leads still waiting; 4) leads are written hottest first,
+        # quality leads to the lowest quality share among the members the plan gives leads of that kind.
+        group_list = list(groups.values())
+        eligible_of, placed, waiting = {}, {}, []
+        for index, group in enumerate(group_list):
+            head_id, fixed_team, _quality, _email, _partner, open_ok = group[0]
             if fixed_team:
                 candidates = [fixed_team]
             else:
@@ -306,25 +384,41 @@ class CrmTeam(models.Model):
                     for team_id, info in team_info.items()
                     if info["capacity"] and (info["match"] is None or head_id in info["match"])
                 ]
+            eligible = frozenset(
+                member_id
+                for team_id in (candidates if open_ok else ())
+                for member_id in team_info[team_id]["members"]
+                if member_info[member_id]["quota"] > 0
+                and (member_info[member_id]["match"] is None or head_id in member_info[member_id]["match"])
+            )
+            eligible_of[index] = (candidates, eligible)
+            if candidates and not self._lt_assign_place(index, len(group), eligible, member_info, placed):
+                waiting.append(index)
+        movable = {}  # member id -> {eligible set: [indexes of single leads placed there]}
+        for index, member_id in placed.items():
+            eligible = eligible_of[index][1]
+            if len(group_list[index]) == 1 and len(eligible) > 1:
+                movable.setdefault(member_id, {}).setdefault(eligible, []).append(index)
+        if self._lt_assign_rebalance(member_info, movable, placed):
+            for index in waiting:
+                self._lt_assign_place(index, len(group_list[index]), eligible_of[index][1], member_info, placed)
+        # singles of one eligibility set are interchangeable: the plan fixes how many each member takes
+        todo = {}
+        for index, member_id in placed.items():
+            if len(group_list[index]) == 1:
+                key = (eligible_of[index][1], member_id)
+                todo[key] = todo.get(key, 0) + 1
+        done = dict.fromkeys(member_info, 0)
+
+        plan = []  # (lead_id, team_id, user_id or 0, reason)
+        for index, group in enumerate(group_list):
+            head_id, fixed_team, quality, _email, _partner, open_ok = group[0]
+            size = len(group)
+            candidates, eligible = eligible_of[index]
             if not candidates:
                 summary["unassigned"]["no_team"] += size
                 continue
-            best = None
-            if open_ok:
-                for team_id in candidates:
-                    info = team_info[team_id]
-                    eligible = [
-                        member_id
-                        for member_id in info["members"]
-                        if member_info[member_id]["assigned"] < member_info[member_id]["quota"]
-                        and (member_info[member_id]["match"] is None or head_id in member_info[member_id]["match"])
-                    ]
-                    if not eligible:
-                        continue
-                    load = (info["assigned"] + size) / info["quota"]
-                    if best is None or load < best[0]:
-                        best = (load, team_id, eligible)
-            if best is None:
+            if index not in placed:
                 team_id = min(
                     candidates, key=lambda tid: (team_info[tid]["allocated"] + 1) / (team_info[tid]["capacity"] or 1)
                 )
@@ -343,15 +437,16 @@ class CrmTeam(models.Model):
                     info["lead_ids"].append(row[0])
                     plan.append((row[0], team_id, 0, reason))
                 continue
-            _load, team_id, eligible = best
-            info = team_info[team_id]
-            if quality and info["balancing"]:
+            # a duplicate group keeps the member it was planned for
+            choices = [mid for mid in eligible if todo.get((eligible, mid))] if size == 1 else [placed[index]]
+            balancing = quality and any(team_info[member_info[mid]["team_id"]]["balancing"] for mid in choices)
+            if balancing:
                 member_id = min(
-                    eligible,
+                    choices,
                     key=lambda mid: (
                         (member_info[mid]["quality30"] + member_info[mid]["quality_assigned"])
                         / member_info[mid]["capacity"],
-                        member_info[mid]["assigned"] / member_info[mid]["quota"],
+                        done[mid] / (member_info[mid]["assigned"] or 1),
                         mid,
                     ),
                 )
@@ -363,29 +458,34 @@ class CrmTeam(models.Model):
                 )
             else:
                 member_id = min(
-                    eligible,
+                    choices,
                     key=lambda mid: (
-                        member_info[mid]["assigned"] / member_info[mid]["quota"],
-                        -member_info[mid]["quota"],
+                        done[mid] / (member_info[mid]["assigned"] or 1),
+                        -member_info[mid]["assigned"],
                         mid,
                     ),
                 )
                 member = member_info[member_id]
                 why = _(
                     "most quota left, %(done)s of %(quota)s this run",
-                    done=member["assigned"],
+                    done=done[member_id],
                     quota=member["quota"],
                 )
+            if size == 1:
+                todo[(eligible, member_id)] -= 1
+            done[member_id] += size
+            team_id = member["team_id"]
+            info = team_info[team_id]
             reason = _(
                 "%(team)s → %(user)s: %(why)s",
                 team=self._lt_assign_team_label(info, fixed_team),
                 user=member["name"],
                 why=why,
             )
-            for index, row in enumerate(group):
+            for position, row in enumerate(group):
                 line = (
                     reason
-                    if not index
+                    if not position
                     else _("%(reason)s; same customer as lead %(lead)s", reason=reason, lead=head_id)
                 )
                 plan.append((row[0], team_id, member["user_id"], line))
@@ -393,7 +493,6 @@ class CrmTeam(models.Model):
                 member["quality_assigned"] += 1 if row[2] else 0
                 if not fixed_team:
                     info["lead_ids"].append(row[0])
-            member["assigned"] += size
             info["assigned"] += size
 
         self._lt_assign_write(plan, member_info, now)

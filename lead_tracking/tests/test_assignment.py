@@ -141,6 +141,35 @@ class TestAssignment(LeadTrackingCase):
         self.assertLessEqual(abs(self.m_sam.lead_month_count - share_sam), 1)
         self.assertLessEqual(abs(self.m_alex.lead_month_count - (21 - share_sam)), 1)
 
+    def test_fair_shares_across_overlapping_teams(self):
+        # A hot-leads team overlaps the catch-all team and Alex takes only warm leads: every member must
+        # still end within one lead of its capacity-weighted share of the run, which needs the hot leads
+        # to go to Lena (the only ones she can take) and the cold ones to Sam, across teams.
+        hot_team = self.env["crm.team"].create(
+            {
+                "name": "LT Hot",
+                "use_leads": True,
+                "use_opportunities": True,
+                "assignment_domain": "[('probability', '>=', 50)]",
+                "crm_team_member_ids": [(0, 0, {"user_id": self.manager.id, "assignment_max": 60})],
+            }
+        )
+        self.m_alex.write({"assignment_max": 30, "assignment_domain": "[('probability', '>=', 20)]"})
+        self._leads(30, quality=True, probability=80)
+        self._leads(20, probability=30)
+        self._leads(10, probability=10)
+        summary = self._run(teams=self.team | hot_team)
+        self.assertEqual(summary["assigned"], 60)
+        capacities = {self.manager.id: 60, self.salesman.id: 30, self.salesman_all.id: 30}
+        counts = {member["user_id"]: member["assigned"] for team in summary["teams"] for member in team["members"]}
+        self.assertEqual(set(counts), set(capacities))
+        for user_id, capacity in capacities.items():
+            self.assertLessEqual(abs(counts[user_id] - 60 * capacity / 120), 1, counts)
+            self.assertEqual(
+                self.env["crm.lead"].search_count([("user_id", "=", user_id), ("name", "=", "Assign")]),
+                counts[user_id],
+            )
+
     def test_hottest_first(self):
         self.m_sam.assignment_max = 1
         self.m_alex.assignment_max = 1
