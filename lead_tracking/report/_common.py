@@ -57,3 +57,9 @@ LT_STATUS_SQL = """
         ELSE 'archived'
     END
 """
+
+
+# The columns of lt.lead.report.mixin, read from crm_lead aliased ``l``: the ones crm's lead rules need.
+LT_LEAD_REPORT_COLUMNS = (
+    "l.id AS id, l.id AS lead_id, l.user_id AS user_id, l.team_id AS team_id, l.company_id AS company_id"
+)

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadDistributionReport(models.Model):
@@ -35,12 +35,8 @@ class CrmLeadDistributionReport(models.Model):
     def _lt_report_query(self):
         return f"""
             SELECT
-                l.id AS id,
-                l.id AS lead_id,
+                {LT_LEAD_REPORT_COLUMNS},
                 l.type AS lead_type,
-                l.user_id AS user_id,
-                l.team_id AS team_id,
-                l.company_id AS company_id,
                 l.stage_id AS stage_id,
                 l.date_open AS date_assigned,
                 l.create_date AS create_date,

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadQualityReport(models.Model):
@@ -37,12 +37,8 @@ class CrmLeadQualityReport(models.Model):
     def _lt_report_query(self):
         return f"""
             SELECT
-                l.id AS id,
-                l.id AS lead_id,
+                {LT_LEAD_REPORT_COLUMNS},
                 l.type AS lead_type,
-                l.user_id AS user_id,
-                l.team_id AS team_id,
-                l.company_id AS company_id,
                 l.stage_id AS stage_id,
                 l.source_id AS source_id,
                 COALESCE(l.date_open, l.create_date) AS date_received,
