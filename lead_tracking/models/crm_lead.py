@@ -29,18 +29,18 @@ class CrmLead(models.Model):
         string="Quality Lead",
         readonly=True,
         copy=False,
-        index=True,
         help="The lead matches its company's definition of a quality lead (CRM Settings).",
     )
 
     # ---- lead intelligence: begin ---------------------------------------------------------
     # Plain stored columns filled by set-based SQL (_lt_refresh_leads): NULL-able, so bulk
-    # INSERTs that ignore them stay valid until the next refresh.
+    # INSERTs that ignore them stay valid until the next refresh. Neither this one nor is_quality_lead
+    # is indexed: two or three values select too much for an index to help a search, and each index
+    # on a refreshed column is one more write per changed lead.
     score_tier = fields.Selection(
         LT_SCORE_TIERS,
         readonly=True,
         copy=False,
-        index=True,
         help="Cold, warm or hot, from the probability and the thresholds set in CRM Settings.",
     )
     lifecycle_stage = fields.Selection(
@@ -172,15 +172,20 @@ class CrmLead(models.Model):
         if not lead_ids and not self.env.context.get("lt_refresh_all"):
             return
         self.env.flush_all()
-        sets = []
+        values = {}
         if tiers:
-            sets.append(SQL(
-                "score_tier = CASE WHEN COALESCE(l.probability, 0) >= c.lt_score_hot_threshold THEN 'hot' "
+            values["score_tier"] = SQL(
+                "CASE WHEN COALESCE(l.probability, 0) >= c.lt_score_hot_threshold THEN 'hot' "
                 "WHEN COALESCE(l.probability, 0) >= c.lt_score_warm_threshold THEN 'warm' ELSE 'cold' END"
-            ))
+            )
         if quality:
-            sets.append(SQL("is_quality_lead = %s", self._lt_quality_sql(company_ids)))
-        where = [SQL("c.id = COALESCE(l.company_id, %s)", self.env.company.id)]
+            values["is_quality_lead"] = self._lt_quality_sql(company_ids)
+        sets = [SQL("%s = %s", SQL.identifier(column), value) for column, value in values.items()]
+        # Rows already right are not written: every written row costs a new version in each of
+        # crm_lead's ~30 indexes, so the daily refresh touches only what changed.
+        stale = [SQL("l.%s IS DISTINCT FROM %s", SQL.identifier(column), value) for column, value in values.items()]
+        where = [SQL("c.id = COALESCE(l.company_id, %s)", self.env.company.id),
+                 SQL("(%s)", SQL(" OR ").join(stale))]
         if lead_ids:
             where.append(SQL("l.id = ANY(%s)", lead_ids))
         if company_ids:

@@ -244,6 +244,26 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         self.assertEqual(lead.score_tier, "hot")
         self.assertTrue(lead.is_quality_lead)
 
+    def test_refresh_writes_only_stale_leads(self):
+        """A refresh rewrites the leads whose tier or quality changed and leaves the others alone
+        (a rewritten row moves to a new physical location: its ctid changes)."""
+        fresh = self.lt_lead(name="Fresh", probability=80)
+        stale = self.lt_lead(name="Stale", probability=80)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET score_tier = 'cold' WHERE id = %s", [stale.id])
+        stale.invalidate_recordset(["score_tier"])
+
+        def locations():
+            self.env.cr.execute("SELECT id, ctid::text FROM crm_lead WHERE id IN %s", [(fresh.id, stale.id)])
+            return dict(self.env.cr.fetchall())
+
+        before = locations()
+        self.env["crm.lead"]._lt_refresh_all()
+        after = locations()
+        self.assertEqual(stale.score_tier, "hot")
+        self.assertNotEqual(after[stale.id], before[stale.id])
+        self.assertEqual(after[fresh.id], before[fresh.id])
+
     def test_query_counts(self):
         """Creating and writing one lead costs at most 2 queries more than with crm alone.
 
