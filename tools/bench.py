@@ -94,6 +94,9 @@ class Bench:
             with environment(self.config, building) as env:
                 build(env)
             self._release(building)
+            # A live database is kept vacuumed by autovacuum; without it the copies would start with
+            # every generated row unvacuumed (no visibility map, dead versions from the install).
+            self.cluster.execute("VACUUM ANALYZE", dbname=building)
             self.cluster.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
             seconds = time.monotonic() - started
             print(f"  template {name} built in {seconds:.0f} s", flush=True)

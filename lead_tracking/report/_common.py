@@ -10,6 +10,16 @@ LT_REPORT_INDEXES = {
         "mail_activity",
         "(date_deadline, res_id) WHERE res_model = 'crm.lead' AND active",
     ),
+    # Unattended: the lead of each due activity, when active and assigned (hash-joined, index only).
+    "lt_report_crm_lead_active_assigned_idx": (
+        "crm_lead",
+        "(id) INCLUDE (stage_id, user_id, team_id, company_id) WHERE active AND user_id IS NOT NULL",
+    ),
+    # Scoring: what the calibration reads of every lead, so that it scans this and not the table.
+    "lt_report_crm_lead_scoring_idx": (
+        "crm_lead",
+        "(stage_id) INCLUDE (active, probability, closing_score, user_id, team_id, company_id)",
+    ),
     # Quality / distribution: leads by assignment date, covering what the aggregates read.
     "lt_report_crm_lead_date_open_idx": (
         "crm_lead",

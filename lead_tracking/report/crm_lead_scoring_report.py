@@ -13,6 +13,7 @@ class CrmLeadScoringReport(models.Model):
     _inherit = "lt.lead.report.mixin"
     _description = "Lead Scoring Analysis"
     _auto = False
+    _lt_report_indexes = ("lt_report_crm_lead_scoring_idx",)
     _rec_name = "lead_id"
     _order = "date desc, id desc"
 

@@ -9,7 +9,7 @@ class CrmLeadUnattendedReport(models.Model):
     _inherit = "lt.lead.report.mixin"
     _description = "Unattended Leads"
     _auto = False
-    _lt_report_indexes = ("lt_report_mail_activity_lead_deadline_idx",)
+    _lt_report_indexes = ("lt_report_mail_activity_lead_deadline_idx", "lt_report_crm_lead_active_assigned_idx")
     _rec_name = "lead_id"
     _order = "date_deadline, id"
 
