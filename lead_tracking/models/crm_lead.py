@@ -180,21 +180,28 @@ class CrmLead(models.Model):
             )
         if quality:
             values["is_quality_lead"] = self._lt_quality_sql(company_ids)
-        sets = [SQL("%s = %s", SQL.identifier(column), value) for column, value in values.items()]
-        # Rows already right are not written: every written row costs a new version in each of
-        # crm_lead's ~30 indexes, so the daily refresh touches only what changed.
-        stale = [SQL("l.%s IS DISTINCT FROM %s", SQL.identifier(column), value) for column, value in values.items()]
-        where = [SQL("c.id = COALESCE(l.company_id, %s)", self.env.company.id),
-                 SQL("(%s)", SQL(" OR ").join(stale))]
+        where = [SQL("c.id = COALESCE(l.company_id, %s)", self.env.company.id)]
         if lead_ids:
             where.append(SQL("l.id = ANY(%s)", lead_ids))
         if company_ids:
             where.append(SQL("c.id = ANY(%s)", list(company_ids)))
+        ident = SQL.identifier
+        # New values are computed once per lead (OFFSET 0 keeps PostgreSQL from inlining them into both
+        # the SET and the comparison, which would run the quality subquery twice), and only leads whose
+        # values change are written: a written row costs a new entry in each of crm_lead's ~30 indexes.
+        fresh = SQL(
+            "SELECT l.id, %s FROM crm_lead l JOIN res_company c ON %s OFFSET 0",
+            SQL(", ").join(SQL("%s AS %s, l.%s AS %s", value, ident(name), ident(name), ident(f"old_{name}"))
+                           for name, value in values.items()),
+            SQL(" AND ").join(where),
+        )
+        stale = SQL(" OR ").join(SQL("n.%s IS DISTINCT FROM n.%s", ident(name), ident(f"old_{name}"))
+                                 for name in values)
+        sets = SQL(", ").join(SQL("%s = n.%s", ident(name), ident(name)) for name in values)
         Partner = self.env["res.partner"]
         lifecycle_sql = Partner._lt_lifecycle_sql(extra_partner_ids, lead_ids=lead_ids) \
             if lifecycle and lead_ids else None
-        update = SQL("UPDATE crm_lead l SET %s FROM res_company c WHERE %s",
-                     SQL(", ").join(sets), SQL(" AND ").join(where))
+        update = SQL("UPDATE crm_lead l SET %s FROM (%s) n WHERE n.id = l.id AND (%s)", sets, fresh, stale)
         if lifecycle_sql:
             # One round trip for both: the partner update reads stage/partner/type, which the lead
             # update does not change.

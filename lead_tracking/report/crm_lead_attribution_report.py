@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
 
 
 class CrmLeadAttributionReport(models.Model):
@@ -46,17 +46,13 @@ class CrmLeadAttributionReport(models.Model):
     def _lt_report_query(self):
         return f"""
             SELECT
-                l.id AS id,
-                l.id AS lead_id,
+                {LT_LEAD_REPORT_COLUMNS},
                 l.type AS lead_type,
                 l.medium_id AS medium_id,
                 l.source_id AS source_id,
                 l.campaign_id AS campaign_id,
                 l.country_id AS country_id,
                 l.city AS city,
-                l.user_id AS user_id,
-                l.team_id AS team_id,
-                l.company_id AS company_id,
                 l.stage_id AS stage_id,
                 l.create_date AS create_date,
                 l.date_closed AS date_closed,

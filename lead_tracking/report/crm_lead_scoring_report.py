@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
 
 SCORE_BUCKETS = [(str(b), f"{b * 10}-{b * 10 + 10}%") for b in range(10)]
 
@@ -48,11 +48,7 @@ class CrmLeadScoringReport(models.Model):
     def _lt_report_query(self):
         return f"""
             SELECT
-                l.id AS id,
-                l.id AS lead_id,
-                l.user_id AS user_id,
-                l.team_id AS team_id,
-                l.company_id AS company_id,
+                {LT_LEAD_REPORT_COLUMNS},
                 l.stage_id AS stage_id,
                 CASE WHEN st.status IN ('won', 'lost') THEN COALESCE(l.date_closed, l.write_date)
                      ELSE l.create_date END AS date,
