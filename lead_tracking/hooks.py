@@ -51,8 +51,11 @@ def uninstall_hook(env):
     """Delete, in SQL, what the framework's uninstall would leave behind (see above)."""
     cr = env.cr
     env.flush_all()
-    # The reports' indexes sit on crm and mail tables, which outlive the addon.
+    # The reports' indexes, summary triggers and tables sit on crm and mail tables, which outlive the addon.
     lt_report_drop_indexes(cr)
+    for model in env.registry.values():
+        if getattr(model, "_lt_summary", None):
+            model._lt_summary.drop(cr)
     view_ids = _lt_ids(cr, "ir.ui.view")
     if view_ids:
         cr.execute(

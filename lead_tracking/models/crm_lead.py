@@ -215,7 +215,8 @@ class CrmLead(models.Model):
     @api.model
     def _lt_refresh_all(self, lead_ids=None):
         """Set-based refresh of score_tier, is_quality_lead and the customers' lifecycle_stage for all
-        leads (or the given ids), and backfill closing_score of closed leads that have none.
+        leads (or the given ids), and backfill closing_score of closed leads that have none; for all
+        leads, the reports' summaries are recounted too.
 
         Used after bulk loads (data generator) and by the daily scheduled action."""
         leads = self.browse(lead_ids or [])
@@ -225,6 +226,8 @@ class CrmLead(models.Model):
             leads.with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False)
             self.env["res.partner"]._lt_refresh_lifecycle(all_partners=True)
         self._lt_backfill_closing_score(lead_ids)
+        if not lead_ids:
+            self.env["lt.lead.report.mixin"]._lt_report_rebuild_summaries()
         return True
 
     @api.model

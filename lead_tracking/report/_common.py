@@ -59,17 +59,140 @@ def lt_report_drop_indexes(cr):
 # A lead's status as crm's own filters read it: Won = active in a won stage, Lost = archived with
 # probability 0; other archived leads are kept apart so that no lead is counted twice or lost.
 LT_STATUS_SELECTION = [("open", "Open"), ("won", "Won"), ("lost", "Lost"), ("archived", "Archived")]
-LT_STATUS_SQL = """
+
+
+def lt_status_sql(active, is_won, zero_probability):
+    """The status CASE over the given SQL expressions (a lead's, or a summary row's)."""
+    return f"""
     CASE
-        WHEN l.active AND s.is_won THEN 'won'
-        WHEN l.active THEN 'open'
-        WHEN COALESCE(l.probability, 0) = 0 THEN 'lost'
+        WHEN {active} AND {is_won} THEN 'won'
+        WHEN {active} THEN 'open'
+        WHEN {zero_probability} THEN 'lost'
         ELSE 'archived'
     END
 """
+
+
+LT_STATUS_SQL = lt_status_sql("l.active", "s.is_won", "COALESCE(l.probability, 0) = 0")
 
 
 # The columns of lt.lead.report.mixin, read from crm_lead aliased ``l``: the ones crm's lead rules need.
 LT_LEAD_REPORT_COLUMNS = (
     "l.id AS id, l.id AS lead_id, l.user_id AS user_id, l.team_id AS team_id, l.company_id AS company_id"
 )
+
+
+class LtReportSummary:
+    """A running aggregate of a report's lines, so that its grouped reads add up a few thousand rows
+    instead of a million lines.
+
+    ``source`` is the SELECT of one row per report line: the ``keys`` columns, then the additive
+    ``measures``, reading each table of ``watched`` through a ``{table}`` placeholder. Statement-level
+    triggers on those tables insert, per statement, the difference the statement made (lines it added
+    minus lines it removed, grouped by key): insert-only, so concurrent transactions never wait on or
+    conflict with each other. ``rebuild`` replaces the rows by a fresh count from the tables; the
+    daily refresh runs it, which also folds the differences into one row per key and heals what
+    a race between two transactions (one moving a lead, the other adding an activity to it, each not
+    seeing the other) may have left wrong.
+    """
+
+    def __init__(self, table, keys, measures, watched, source):
+        self.table = table
+        self.keys = keys  # {column: SQL type}
+        self.measures = measures  # column names; stored as sums (numeric) and counts of non-null values
+        self.watched = watched  # {table: columns the source reads from it}
+        self.source = source
+
+    def function(self, table):
+        return f"{self.table}_on_{table}"
+
+    def _insert(self, parts, with_sql=""):
+        """INSERT of the signed, grouped difference of ``parts``: [(sign, {placeholder: relation})]."""
+        keys = ", ".join(self.keys)
+        lines = " UNION ALL ".join(
+            f"SELECT {sign} AS lt_sign, s.* FROM ({self.source.format(**{**self._tables(), **tables})}) s"
+            for sign, tables in parts
+        )
+        sums = [f"SUM(d.lt_sign * d.{m}::numeric), SUM(d.lt_sign * (d.{m} IS NOT NULL)::int)" for m in self.measures]
+        nonzero = " OR ".join(
+            ["SUM(d.lt_sign) <> 0"]
+            + [f"SUM(d.lt_sign * d.{m}::numeric) <> 0" for m in self.measures]
+        )
+        columns = ", ".join(["lt_weight"] + [f"{m}, {m}__n" for m in self.measures])
+        return (
+            f"{with_sql} INSERT INTO {self.table} ({keys}, {columns})"
+            f" SELECT {', '.join(f'd.{k}' for k in self.keys)}, SUM(d.lt_sign), {', '.join(sums)}"
+            f" FROM ({lines}) d GROUP BY {keys} HAVING {nonzero}"
+        )
+
+    def _tables(self):
+        return {table: table for table in self.watched}
+
+    def create(self, cr):
+        """(Re)create the summary table and its triggers, then fill it."""
+        columns = ", ".join(
+            [f"{name} {kind}" for name, kind in self.keys.items()]
+            + ["lt_weight int4 NOT NULL"]
+            + [f"{m} numeric, {m}__n int4" for m in self.measures]
+        )
+        self.drop(cr)
+        cr.execute(f"CREATE TABLE {self.table} ({columns})")  # pylint: disable=sql-injection
+        for table, watched in self.watched.items():
+            changed = (
+                f"WITH lt_changed AS (SELECT n.id FROM lt_new n JOIN lt_old o ON o.id = n.id"
+                f" WHERE ({', '.join(f'n.{c}' for c in watched)}) IS DISTINCT FROM"
+                f" ({', '.join(f'o.{c}' for c in watched)}))"
+            )
+            inserted = self._insert([(1, {table: "lt_new"})])
+            deleted = self._insert([(-1, {table: "lt_old"})])
+            updated = self._insert(
+                [
+                    (1, {table: "(SELECT * FROM lt_new WHERE id IN (SELECT id FROM lt_changed))"}),
+                    (-1, {table: "(SELECT * FROM lt_old WHERE id IN (SELECT id FROM lt_changed))"}),
+                ],
+                with_sql=changed,
+            )
+            function = self.function(table)
+            cr.execute(  # pylint: disable=sql-injection
+                f"""
+                CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lt$
+                BEGIN
+                    IF TG_OP = 'INSERT' THEN {inserted};
+                    ELSIF TG_OP = 'DELETE' THEN {deleted};
+                    ELSE {updated};
+                    END IF;
+                    RETURN NULL;
+                END
+                $lt$
+                """
+            )
+            for event, tables in (
+                ("INSERT", "NEW TABLE AS lt_new"),
+                ("UPDATE", "OLD TABLE AS lt_old NEW TABLE AS lt_new"),
+                ("DELETE", "OLD TABLE AS lt_old"),
+            ):
+                cr.execute(  # pylint: disable=sql-injection
+                    f"CREATE TRIGGER {function}_{event.lower()} AFTER {event} ON {table}"
+                    f" REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                )
+        self.rebuild(cr)
+
+    def rebuild(self, cr):
+        """Replace the rows by a fresh count: one row per key."""
+        cr.execute(f"DELETE FROM {self.table}")  # pylint: disable=sql-injection
+        cr.execute(self._insert([(1, {})]))
+
+    def drop(self, cr):
+        """Drop the triggers (with their functions) and the table."""
+        for table in self.watched:
+            cr.execute(f"DROP FUNCTION IF EXISTS {self.function(table)}() CASCADE")  # pylint: disable=sql-injection
+        cr.execute(f"DROP TABLE IF EXISTS {self.table}")  # pylint: disable=sql-injection
+
+    def rows(self):
+        """SELECT of the summary's current rows, one per key, sums as float."""
+        keys = ", ".join(self.keys)
+        sums = ", ".join(f"SUM({m})::float8 AS {m}, SUM({m}__n) AS {m}__n" for m in self.measures)
+        return (
+            f"SELECT {keys}, SUM(lt_weight) AS lt_weight, {sums} FROM {self.table}"
+            f" GROUP BY {keys} HAVING SUM(lt_weight) <> 0"
+        )

@@ -1,5 +1,33 @@
 from odoo import fields, models
 
+from ._common import LtReportSummary
+
+# Due activities per stage, salesperson, team, company, lead type and due date (a few thousand rows).
+UNATTENDED_SUMMARY = LtReportSummary(
+    table="lt_report_unattended_summary",
+    keys={
+        "stage_id": "int4",
+        "user_id": "int4",
+        "team_id": "int4",
+        "company_id": "int4",
+        "lead_type": "varchar",
+        "date_deadline": "date",
+    },
+    measures=("probability", "expected_revenue"),
+    watched={
+        "crm_lead": ("stage_id", "user_id", "team_id", "company_id", "type", "active", "probability",
+                     "expected_revenue"),
+        "mail_activity": ("res_model", "res_id", "active", "date_deadline"),
+    },
+    source="""
+        SELECT l.stage_id, l.user_id, l.team_id, l.company_id, l.type AS lead_type, a.date_deadline,
+               l.probability, l.expected_revenue
+          FROM {mail_activity} a
+          JOIN {crm_lead} l ON l.id = a.res_id
+         WHERE a.res_model = 'crm.lead' AND a.active AND l.active AND l.user_id IS NOT NULL
+    """,
+)
+
 
 class CrmLeadUnattendedReport(models.Model):
     """One line per open activity due on or before today (plus the company's horizon)
@@ -12,6 +40,10 @@ class CrmLeadUnattendedReport(models.Model):
     _lt_report_indexes = ("lt_report_mail_activity_lead_deadline_idx", "lt_report_crm_lead_active_assigned_idx")
     _rec_name = "lead_id"
     _order = "date_deadline, id"
+    _lt_summary = UNATTENDED_SUMMARY
+    _lt_summary_keys = ("stage_id", "user_id", "team_id", "company_id", "lead_type", "date_deadline",
+                        "days_overdue", "max_days_overdue", "company_currency")
+    _lt_summary_measures = ("probability", "expected_revenue")
 
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
@@ -63,4 +95,16 @@ class CrmLeadUnattendedReport(models.Model):
               AND a.date_deadline <= CURRENT_DATE + COALESCE(c.lt_unattended_horizon_days, 0)
               AND l.active
               AND l.user_id IS NOT NULL
+        """
+
+    def _lt_summary_query(self):
+        return f"""
+            SELECT s.stage_id, s.user_id, s.team_id, s.company_id, s.lead_type, s.date_deadline,
+                   (CURRENT_DATE - s.date_deadline) AS days_overdue,
+                   (CURRENT_DATE - s.date_deadline) AS max_days_overdue,
+                   c.currency_id AS company_currency,
+                   s.lt_weight, s.probability, s.probability__n, s.expected_revenue, s.expected_revenue__n
+              FROM ({UNATTENDED_SUMMARY.rows()}) s
+              LEFT JOIN res_company c ON c.id = s.company_id
+             WHERE s.date_deadline <= CURRENT_DATE + COALESCE(c.lt_unattended_horizon_days, 0)
         """

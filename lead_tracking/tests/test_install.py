@@ -27,6 +27,10 @@ SNAPSHOTS = {
     "rules": "SELECT id::text FROM ir_rule",
     "crons": "SELECT id::text FROM ir_cron",
     "xmlids": "SELECT module || '.' || name FROM ir_model_data",
+    "indexes": "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'",
+    "triggers": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    "functions": "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname = 'public'",
 }
 
 SMOKE = textwrap.dedent(

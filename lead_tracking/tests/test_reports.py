@@ -334,6 +334,96 @@ class TestReports(LeadTrackingCase):
             )
         self.assertEqual(len(rows), len(leads))
 
+    # ------------------------------------------------------------------ summaries
+    SUMMARY_READS = [
+        # model, domain, aggregates, groupby
+        ("crm.lead.unattended.report", [], ["__count"], ["stage_id"]),
+        (
+            "crm.lead.unattended.report",
+            [("days_overdue", ">", 0)],
+            ["expected_revenue:sum", "probability:avg", "days_overdue:avg", "max_days_overdue:max"],
+            ["user_id", "team_id"],
+        ),
+        ("crm.lead.unattended.report", [("stage_id", "!=", False)], ["__count"], ["date_deadline:day", "lead_type"]),
+        ("crm.lead.scoring.report", [("is_closed", "=", True)], ["__count", "actual_won_rate:avg"], ["score_bucket"]),
+        (
+            "crm.lead.scoring.report",
+            [],
+            ["predicted_won_rate:avg", "probability:avg", "expected_revenue:sum", "weighted_revenue:sum"],
+            ["user_id", "status", "score_tier"],
+        ),
+    ]
+
+    def _assert_summaries_match(self, user=None, companies=None):
+        """The summaries' answers equal the lines' for every read of SUMMARY_READS."""
+        self.env.flush_all()
+        for model, domain, aggregates, groupby in self.SUMMARY_READS:
+            report = self.env[model].with_user(user or self.env.user)
+            if companies:
+                report = report.with_context(allowed_company_ids=companies.ids)
+            self.assertTrue(report._lt_summary_answers(domain, groupby, aggregates, (), None))
+            summary = report.read_group(domain, aggregates, groupby, lazy=False)
+            lines = report.with_context(lt_report_summary=False).read_group(domain, aggregates, groupby, lazy=False)
+            self.assertEqual(len(summary), len(lines), f"{model} {groupby}")
+            for ours, expected in zip(summary, lines, strict=True):
+                for key, value in expected.items():
+                    if key == "__domain":
+                        continue
+                    if isinstance(value, float):
+                        self.assertAlmostEqual(ours[key], value, msg=f"{model} {groupby} {key}")
+                    else:
+                        self.assertEqual(ours[key], value, f"{model} {groupby} {key}")
+
+    def test_summaries(self):
+        """Grouped reads answered by the summaries equal the lines, for every user, through every change
+        the triggers must follow (ORM and SQL writes, deletes); a rebuild recounts a damaged summary."""
+        self._assert_summaries_match()
+        self._assert_summaries_match(user=self.salesman)
+        self._assert_summaries_match(user=self.salesman_all, companies=self.company2)
+        lead, other = self.leads[0], self.leads[3]
+        activity_type = self.env.ref("mail.mail_activity_data_call")
+        new_activity = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "res_id": lead.id,
+                "activity_type_id": activity_type.id,
+                "date_deadline": self.today - timedelta(days=9),
+                "user_id": self.salesman.id,
+            }
+        )
+        self._assert_summaries_match()
+        new_activity.date_deadline = self.today - timedelta(days=1)
+        self.activities[0].action_feedback(feedback="done")
+        self.activities[5].unlink()
+        self._assert_summaries_match()
+        lead.write({"stage_id": self.stage_won.id, "probability": 35, "expected_revenue": 4321})
+        other.write({"user_id": self.salesman.id, "score_tier": "hot", "closing_score": 77})
+        self.moved.action_set_lost()
+        self._assert_summaries_match()
+        self._assert_summaries_match(user=self.salesman)
+        self.moved.action_unarchive()
+        other.action_set_won()
+        # set-based SQL writes (as the assignment and the refresh make) are followed too
+        self.env.cr.execute(
+            "UPDATE crm_lead SET user_id = %s, team_id = NULL WHERE id = ANY(%s)",
+            [self.salesman_all.id, self.leads[:4].ids],
+        )
+        self.env.cr.execute("UPDATE mail_activity SET active = FALSE WHERE id = ANY(%s)", [self.activities[8:12].ids])
+        self.env.invalidate_all()
+        self._assert_summaries_match()
+        self.leads[2].unlink()
+        self._assert_summaries_match()
+        # the summaries really answer these reads: emptied, they answer nothing until rebuilt
+        self.env.cr.execute("DELETE FROM lt_report_unattended_summary")
+        self.assertFalse(self.env["crm.lead.unattended.report"].read_group([], ["__count"], ["stage_id"]))
+        self.env["lt.lead.report.mixin"]._lt_report_rebuild_summaries()
+        self._assert_summaries_match()
+        # reads the summaries cannot answer (a lead, an activity type) read the lines
+        report = self.env["crm.lead.unattended.report"]
+        self.assertFalse(report._lt_summary_answers([("lead_id", "in", lead.ids)], ["stage_id"], ["__count"], (), None))
+        self.assertFalse(report._lt_summary_answers([], ["activity_type_id"], ["__count"], (), None))
+        self.assertFalse(report._lt_summary_answers([], ["stage_id"], ["expected_revenue:max"], (), None))
+
     # ------------------------------------------------------------------ partnership
     def test_partnership(self):
         model = "crm.reseller.report"
