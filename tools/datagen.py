@@ -695,7 +695,8 @@ def update_probabilities(env):
 def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose=True):
     """Add ``leads`` generated leads and ``activities`` activities to the database of ``cr``.
 
-    Returns a dict of figures (counts and seconds per step).  The caller commits (a big load also commits once, before rebuilding the indexes)."""
+    Returns a dict of figures (counts and seconds per step).  The caller commits (a big load also
+    commits once, before rebuilding the indexes)."""
     from odoo import SUPERUSER_ID, api
 
     say = log if verbose else (lambda _m: None)
