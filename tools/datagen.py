@@ -28,7 +28,7 @@ from datetime import timedelta
 from . import datagen_values as V
 
 # Bump when the generated data changes: the benchmark harness rebuilds its cached templates then.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 COPY_CHUNK = 100_000
 BULK_INDEX_THRESHOLD = 50_000  # above this many rows, indexes are dropped during the load and rebuilt after
