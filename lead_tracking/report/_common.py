@@ -128,7 +128,7 @@ class LtReportSummary:
     def _tables(self):
         return {table: table for table in self.watched}
 
-    def create(self, cr):
+    def install(self, cr):
         """(Re)create the summary table and its triggers, then fill it."""
         columns = ", ".join(
             [f"{name} {kind}" for name, kind in self.keys.items()]

@@ -52,7 +52,7 @@ class LtLeadReportMixin(models.AbstractModel):
         lt_report_create_indexes(self.env.cr, self._lt_report_indexes)
         lt_report_create_view(self.env.cr, self._table, self._lt_report_query())
         if self._lt_summary:
-            self._lt_summary.create(self.env.cr)
+            self._lt_summary.install(self.env.cr)
 
     @api.model
     def _lt_report_rebuild_summaries(self):
