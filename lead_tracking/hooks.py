@@ -53,9 +53,8 @@ def uninstall_hook(env):
     env.flush_all()
     # The reports' indexes, summary triggers and tables sit on crm and mail tables, which outlive the addon.
     lt_report_drop_indexes(cr)
-    for model in env.registry.values():
-        if getattr(model, "_lt_summary", None):
-            model._lt_summary.drop(cr)
+    for summary in env["lt.lead.report.mixin"]._lt_report_summaries():
+        summary.drop(cr)
     view_ids = _lt_ids(cr, "ir.ui.view")
     if view_ids:
         cr.execute(

@@ -219,15 +219,15 @@ class CrmLead(models.Model):
         leads, the reports' summaries are recounted too.
 
         Used after bulk loads (data generator) and by the daily scheduled action."""
-        leads = self.browse(lead_ids or [])
         if lead_ids:
-            leads._lt_refresh_leads()
-        else:
-            leads.with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False)
+            self.browse(lead_ids)._lt_refresh_leads()
+            self._lt_backfill_closing_score(lead_ids)
+            return True
+        # Rewriting every lead through the summary triggers would cost more than recounting them after.
+        with self.env["lt.lead.report.mixin"]._lt_report_summaries_recounted():
+            self.browse().with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False)
             self.env["res.partner"]._lt_refresh_lifecycle(all_partners=True)
-        self._lt_backfill_closing_score(lead_ids)
-        if not lead_ids:
-            self.env["lt.lead.report.mixin"]._lt_report_rebuild_summaries()
+            self._lt_backfill_closing_score()
         return True
 
     @api.model

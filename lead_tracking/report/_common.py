@@ -82,6 +82,11 @@ LT_LEAD_REPORT_COLUMNS = (
 )
 
 
+# Transaction setting under which the summary triggers do nothing: set by a transaction that recounts
+# the summaries once its writes are done (see lt.lead.report.mixin._lt_report_summaries_recounted).
+LT_SUMMARIES_PAUSED = "lead_tracking.summaries_paused"
+
+
 class LtReportSummary:
     """A running aggregate of a report's lines, so that its grouped reads add up a few thousand rows
     instead of a million lines.
@@ -157,6 +162,9 @@ class LtReportSummary:
                 f"""
                 CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lt$
                 BEGIN
+                    IF current_setting('{LT_SUMMARIES_PAUSED}', true) = 'on' THEN
+                        RETURN NULL;
+                    END IF;
                     IF TG_OP = 'INSERT' THEN {inserted};
                     ELSIF TG_OP = 'DELETE' THEN {deleted};
                     ELSE {updated};

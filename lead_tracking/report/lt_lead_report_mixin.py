@@ -1,8 +1,10 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
-from ._common import lt_report_create_indexes, lt_report_create_view
+from ._common import LT_SUMMARIES_PAUSED, lt_report_create_indexes, lt_report_create_view
 
 # Aggregates a summary row answers for a field that has one value per row (a key): its lines share it.
 LT_SUMMARY_KEY_AGGREGATES = {"sum", "avg", "count", "max", "min", "bool_and", "bool_or", "count_distinct"}
@@ -55,12 +57,34 @@ class LtLeadReportMixin(models.AbstractModel):
             self._lt_summary.install(self.env.cr)
 
     @api.model
+    def _lt_report_summaries(self):
+        """The summaries (_common.LtReportSummary) of every report model."""
+        return [
+            model._lt_summary
+            for model in self.env.registry.values()
+            if not model._abstract and getattr(model, "_lt_summary", None)
+        ]
+
+    @api.model
     def _lt_report_rebuild_summaries(self):
         """Recount every report summary from the leads and activities (daily, and after bulk loads)."""
         self.env.flush_all()
-        for model in self.env.registry.values():
-            if not model._abstract and getattr(model, "_lt_summary", None):
-                model._lt_summary.rebuild(self.env.cr)
+        for summary in self._lt_report_summaries():
+            summary.rebuild(self.env.cr)
+
+    @api.model
+    @contextmanager
+    def _lt_report_summaries_recounted(self):
+        """Run the block with this transaction's summary triggers paused, then recount the summaries:
+        for work that rewrites many leads, whose differences the recount would replace anyway."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SELECT set_config(%s, 'on', true)", [LT_SUMMARIES_PAUSED])
+        try:
+            yield
+            self._lt_report_rebuild_summaries()
+        finally:
+            cr.execute("SELECT set_config(%s, 'off', true)", [LT_SUMMARIES_PAUSED])
 
     def _lt_summary_answers(self, domain, groupby, aggregates, having, order):
         """Whether every field the read (and the user's record rules) touches is on the summary rows."""

@@ -418,6 +418,14 @@ class TestReports(LeadTrackingCase):
         self.assertFalse(self.env["crm.lead.unattended.report"].read_group([], ["__count"], ["stage_id"]))
         self.env["lt.lead.report.mixin"]._lt_report_rebuild_summaries()
         self._assert_summaries_match()
+        # the full refresh rewrites tiers with the triggers paused, recounts, and leaves them running
+        self.env.cr.execute("UPDATE crm_lead SET score_tier = NULL WHERE id = ANY(%s)", [self.leads.ids])
+        self.env["crm.lead"]._lt_refresh_all()
+        self.env.invalidate_all()
+        self.assertTrue(all(self.leads.exists().mapped("score_tier")))
+        self._assert_summaries_match()
+        self.leads[4].write({"user_id": self.salesman.id, "probability": 12})
+        self._assert_summaries_match()
         # reads the summaries cannot answer (a lead, an activity type) read the lines
         report = self.env["crm.lead.unattended.report"]
         self.assertFalse(report._lt_summary_answers([("lead_id", "in", lead.ids)], ["stage_id"], ["__count"], (), None))
