@@ -28,7 +28,7 @@ from datetime import timedelta
 from . import datagen_values as V
 
 # Bump when the generated data changes: the benchmark harness rebuilds its cached templates then.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 COPY_CHUNK = 100_000
 BULK_INDEX_THRESHOLD = 50_000  # above this many rows, indexes are dropped during the load and rebuilt after
@@ -307,6 +307,101 @@ def _reference_data(env, rnd, lead_count, with_teams=True):
     return ref
 
 
+class _Resellers:
+    """Generated resellers, and the draw that hands a lead to them (declines and answers included).
+
+    Its own random stream, so that the leads' other columns are the same with or without lead_tracking."""
+
+    COLUMNS = ("reseller_id", "reseller_assigned_date")
+    MESSAGE_COLUMNS = (
+        "model",
+        "res_id",
+        "message_type",
+        "subtype_id",
+        "author_id",
+        "body",
+        "date",
+        "create_date",
+        "create_uid",
+        "write_date",
+        "write_uid",
+    )
+
+    def __init__(self, env, seed, lead_count, countries):
+        self.rnd = random.Random(seed + 1)
+        self.declines, self.messages = [], []
+        self.subtype_id = env.ref("mail.mt_comment").id
+        rnd = self.rnd
+        low, high = V.RESELLER_BOUNDS
+        count = min(high, max(low, lead_count // V.RESELLER_LEADS))
+        levels = [(env.ref(x), w) for x, w in V.RESELLER_LEVELS]
+        activations = [(env.ref(x).id, w) for x, w in V.RESELLER_ACTIVATIONS]
+        country_list = [c[0].id for c in countries.values()]
+        names = [f"{a} {b} Partners" for a in V.COMPANY_WORDS_A for b in V.COMPANY_WORDS_B]
+        rnd.shuffle(names)
+        partner_model = env["res.partner"].with_context(active_test=False)
+        today = env.cr.now().date()
+        self.partners = []  # (reseller id, contact id, weight)
+        for name in names[:count]:
+            level = rnd.choices([lv for lv, _w in levels], [w for _lv, w in levels])[0]
+            values = {
+                "name": name,
+                "is_company": True,
+                "reseller_level_id": level.id,
+                "reseller_activation_id": rnd.choices([a for a, _w in activations], [w for _a, w in activations])[0],
+                "country_id": rnd.choice(country_list),
+                "reseller_partnership_date": today - timedelta(days=int(30 + rnd.random() * 1500)),
+                "reseller_published": True,
+                "email": f"sales@{_company_domain(name)}",
+            }
+            reseller = partner_model.search([("name", "=", name), ("is_company", "=", True)], limit=1)
+            if not reseller:
+                reseller = partner_model.create(values)
+                partner_model.create({"name": f"Sales desk, {name}", "parent_id": reseller.id, "type": "contact"})
+            contact = partner_model.search([("parent_id", "=", reseller.id)], limit=1)
+            self.partners.append((reseller.id, contact.id, level.weight))
+        self.cum = list(_cumulate(p[2] for p in self.partners))
+
+    def _choose(self, other=None):
+        for _attempt in range(3):
+            partner = self.partners[_pick(self.cum, self.rnd.random())]
+            if partner[0] != other:
+                return partner
+        return None
+
+    def _message(self, lead_id, contact_id, body, when):
+        self.messages.append(
+            ("crm.lead", lead_id, "comment", self.subtype_id, contact_id, body, when, when, 1, when, 1)
+        )
+
+    def draw(self, lead_id, lead_type, created, end):
+        """(reseller_id, reseller_assigned_date) of one lead; declines and answers are kept aside.
+
+        ``end`` is when the lead closed (or now): the reseller story happens before it."""
+        rand = self.rnd.random
+        if rand() >= V.RESELLER_SHARE:
+            return (None, None)
+        span = max((end - created).total_seconds(), 60.0)
+        start = created
+        declined = None
+        if rand() < V.RESELLER_DECLINED:
+            declined = self._choose()
+            start = created + timedelta(seconds=int(span * 0.3 * rand()))
+            self.declines.append((lead_id, declined[0]))
+            self._message(lead_id, declined[1], "<p>Not interested: not our market.</p>", start)
+            if rand() >= V.RESELLER_REASSIGNED:
+                return (None, None)
+        reseller = self._choose(declined and declined[0])
+        if not reseller:
+            return (None, None)
+        assigned = min(start + timedelta(seconds=int(span * 0.3 * rand())), end)
+        if lead_type == "opportunity" or rand() < V.RESELLER_PENDING_ANSWERED:
+            hours = self.rnd.expovariate(1 / V.RESELLER_ANSWER_HOURS)
+            answered = min(assigned + timedelta(seconds=int(hours * 3600)), end)
+            self._message(lead_id, reseller[1], "<p>We contacted the customer.</p>", answered)
+        return (reseller[0], assigned)
+
+
 def _company_domain(name):
     return name.lower().replace(" ", "-") + ".example.com"
 
@@ -388,6 +483,7 @@ def _lead_rows(env, rnd, ref, count, first_id, now, info, unassigned=False):
     size_tags = [t for t, _w in ref["size_tags"]] + [None]  # the last bucket: no size tag
     size_cum = list(_cumulate([w for _t, w in ref["size_tags"]] + [100 - sum(w for _t, w in ref["size_tags"])]))
     product_tags = ref["product_tags"]
+    resellers = ref.get("resellers")
     day = 86400.0
 
     for n in range(count):
@@ -494,7 +590,7 @@ def _lead_rows(env, rnd, ref, count, first_id, now, info, unassigned=False):
         name_of.append(subject)
         state_of.append(state)
         priority = "0" if (r := rand()) < 0.5 else "1" if r < 0.8 else "2" if r < 0.95 else "3"
-        yield (
+        row = (
             lead_id,
             subject,
             lead_type,
@@ -547,6 +643,7 @@ def _lead_rows(env, rnd, ref, count, first_id, now, info, unassigned=False):
             last_update,
             user_id or 1,
         )
+        yield row + resellers.draw(lead_id, lead_type, create, date_closed or now) if resellers else row
 
 
 def _cumulate(weights):
@@ -706,6 +803,8 @@ def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose
     started = time.monotonic()
     now = env.cr.now().replace(microsecond=0)
     ref = _reference_data(env, rnd, leads)
+    if "reseller_id" in env["crm.lead"]._fields:  # lead_tracking is installed
+        ref["resellers"] = _Resellers(env, seed, leads, ref["countries"])
     figures["reference_s"] = round(time.monotonic() - started, 1)
     say(f"reference data ready ({figures['reference_s']} s)")
 
@@ -714,9 +813,21 @@ def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose
     step = time.monotonic()
     with _BulkLoad(cr, ("crm_lead", "crm_tag_rel", "mail_activity"), big):
         first_lead = _reserve_ids(cr, "crm_lead", leads) if leads else 0
-        _copy(cr, "crm_lead", LEAD_COLUMNS, _lead_rows(env, rnd, ref, leads, first_lead, now, info))
+        resellers = ref.get("resellers")
+        columns = LEAD_COLUMNS + (resellers.COLUMNS if resellers else ())
+        _copy(cr, "crm_lead", columns, _lead_rows(env, rnd, ref, leads, first_lead, now, info))
         figures["copy_leads_s"] = round(time.monotonic() - step, 1)
         say(f"{leads} leads written ({figures['copy_leads_s']} s)")
+        if resellers:
+            declined = env["crm.lead"]._fields["reseller_declined_ids"]
+            figures["reseller_declines"] = _copy(
+                cr, declined.relation, (declined.column1, declined.column2), resellers.declines
+            )
+            figures["reseller_messages"] = _copy(cr, "mail_message", resellers.MESSAGE_COLUMNS, resellers.messages)
+            say(
+                f"{len(resellers.partners)} resellers, {figures['reseller_declines']} declines, "
+                f"{figures['reseller_messages']} reseller messages written"
+            )
         step = time.monotonic()
         tag_rows = ((first_lead + n, tag) for n, tags in enumerate(info["tags"]) for tag in tags)
         figures["lead_tags"] = _copy(cr, "crm_tag_rel", ("lead_id", "tag_id"), tag_rows)

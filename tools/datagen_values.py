@@ -239,6 +239,25 @@ CAMPAIGNS = [
 SIZE_TAGS = [("5-20", 38), ("20-50", 27), ("50-200", 18), ("200+", 9)]  # the rest has no size tag
 PRODUCT_TAGS = ["Inventory", "Manufacturing", "Project", "Sales", "Services"]
 
+# Resellers (when lead_tracking is installed): one reseller per RESELLER_LEADS leads, within bounds.
+RESELLER_LEADS = 5_000
+RESELLER_BOUNDS = (12, 200)
+RESELLER_LEVELS = [  # (xml id, share of resellers)
+    ("lead_tracking.reseller_level_gold", 15),
+    ("lead_tracking.reseller_level_silver", 35),
+    ("lead_tracking.reseller_level_bronze", 50),
+]
+RESELLER_ACTIVATIONS = [
+    ("lead_tracking.reseller_activation_fully_operational", 55),
+    ("lead_tracking.reseller_activation_ramp_up", 30),
+    ("lead_tracking.reseller_activation_first_contact", 15),
+]
+RESELLER_SHARE = 0.05  # of leads handed to a reseller at some point
+RESELLER_DECLINED = 0.2  # of those, declined by a first reseller
+RESELLER_REASSIGNED = 0.6  # of the declined ones, handed to a second reseller
+RESELLER_ANSWER_HOURS = 20.0  # mean hours from assignment to the reseller's first message
+RESELLER_PENDING_ANSWERED = 0.25  # leads not accepted yet on which the reseller already wrote
+
 LOST_REASONS = [  # (name, weight); crm ships "Too expensive", "We don't have people/skills", "Not enough stock"
     ("Too expensive", 30),
     ("We don't have people/skills", 10),

@@ -92,21 +92,30 @@ class LtReportSummary:
     instead of a million lines.
 
     ``source`` is the SELECT of one row per report line: the ``keys`` columns, then the additive
-    ``measures``, reading each table of ``watched`` through a ``{table}`` placeholder. Statement-level
+    ``measures``, reading each table of ``watched`` through a ``{table}`` placeholder; or a list of
+    such SELECTs whose lines add up (each table's triggers then count only the ones reading it, as
+    a change to one table makes no difference to a SELECT that does not read it). Statement-level
     triggers on those tables insert, per statement, the difference the statement made (lines it added
     minus lines it removed, grouped by key): insert-only, so concurrent transactions never wait on or
     conflict with each other. ``rebuild`` replaces the rows by a fresh count from the tables; the
     daily refresh runs it, which also folds the differences into one row per key and heals what
     a race between two transactions (one moving a lead, the other adding an activity to it, each not
     seeing the other) may have left wrong.
+
+    ``children`` names, per watched table, a watched relation table joined to it whose rows its
+    deletions cascade to: {table: (relation, column)}. Those rows are deleted just before their parent
+    row, so that the relation's trigger still finds the parent to count what the rows were.
     """
 
-    def __init__(self, table, keys, measures, watched, source):
+    def __init__(self, table, keys, measures, watched, source, children=None):
         self.table = table
         self.keys = keys  # {column: SQL type}
         self.measures = measures  # column names; stored as sums (numeric) and counts of non-null values
-        self.watched = watched  # {table: columns the source reads from it}
-        self.source = source
+        # {table: columns the source reads from it}; no columns for a relation table (no id column):
+        # each UPDATE of it then counts every row it rewrote.
+        self.watched = watched
+        self.sources = source if isinstance(source, (list, tuple)) else [source]
+        self.children = children or {}
 
     def function(self, table):
         return f"{self.table}_on_{table}"
@@ -115,8 +124,10 @@ class LtReportSummary:
         """INSERT of the signed, grouped difference of ``parts``: [(sign, {placeholder: relation})]."""
         keys = ", ".join(self.keys)
         lines = " UNION ALL ".join(
-            f"SELECT {sign} AS lt_sign, s.* FROM ({self.source.format(**{**self._tables(), **tables})}) s"
+            f"SELECT {sign} AS lt_sign, s.* FROM ({source.format(**{**self._tables(), **tables})}) s"
             for sign, tables in parts
+            for source in self.sources
+            if all(f"{{{table}}}" in source for table in tables)
         )
         sums = [f"SUM(d.lt_sign * d.{m}::numeric), SUM(d.lt_sign * (d.{m} IS NOT NULL)::int)" for m in self.measures]
         nonzero = " OR ".join(
@@ -143,20 +154,23 @@ class LtReportSummary:
         self.drop(cr)
         cr.execute(f"CREATE TABLE {self.table} ({columns})")  # pylint: disable=sql-injection
         for table, watched in self.watched.items():
-            changed = (
-                f"WITH lt_changed AS (SELECT n.id FROM lt_new n JOIN lt_old o ON o.id = n.id"
-                f" WHERE ({', '.join(f'n.{c}' for c in watched)}) IS DISTINCT FROM"
-                f" ({', '.join(f'o.{c}' for c in watched)}))"
-            )
             inserted = self._insert([(1, {table: "lt_new"})])
             deleted = self._insert([(-1, {table: "lt_old"})])
-            updated = self._insert(
-                [
-                    (1, {table: "(SELECT * FROM lt_new WHERE id IN (SELECT id FROM lt_changed))"}),
-                    (-1, {table: "(SELECT * FROM lt_old WHERE id IN (SELECT id FROM lt_changed))"}),
-                ],
-                with_sql=changed,
-            )
+            if watched:
+                changed = (
+                    f"WITH lt_changed AS (SELECT n.id FROM lt_new n JOIN lt_old o ON o.id = n.id"
+                    f" WHERE ({', '.join(f'n.{c}' for c in watched)}) IS DISTINCT FROM"
+                    f" ({', '.join(f'o.{c}' for c in watched)}))"
+                )
+                updated = self._insert(
+                    [
+                        (1, {table: "(SELECT * FROM lt_new WHERE id IN (SELECT id FROM lt_changed))"}),
+                        (-1, {table: "(SELECT * FROM lt_old WHERE id IN (SELECT id FROM lt_changed))"}),
+                    ],
+                    with_sql=changed,
+                )
+            else:
+                updated = self._insert([(1, {table: "lt_new"}), (-1, {table: "lt_old"})])
             function = self.function(table)
             cr.execute(  # pylint: disable=sql-injection
                 f"""
@@ -183,6 +197,25 @@ class LtReportSummary:
                     f"CREATE TRIGGER {function}_{event.lower()} AFTER {event} ON {table}"
                     f" REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
                 )
+        for table, (relation, column) in self.children.items():
+            # Left to the foreign key's cascade, the relation's rows would go after their parent, and
+            # neither trigger would find both any more: the lines they made would stay counted.
+            function = f"{self.table}_before_{table}_delete"
+            cr.execute(  # pylint: disable=sql-injection
+                f"""
+                CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lt$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM {relation} WHERE {column} = OLD.id) THEN
+                        DELETE FROM {relation} WHERE {column} = OLD.id;
+                    END IF;
+                    RETURN OLD;
+                END
+                $lt$
+                """
+            )
+            cr.execute(  # pylint: disable=sql-injection
+                f"CREATE TRIGGER {function} BEFORE DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+            )
         self.rebuild(cr)
 
     def rebuild(self, cr):
@@ -194,6 +227,10 @@ class LtReportSummary:
         """Drop the triggers (with their functions) and the table."""
         for table in self.watched:
             cr.execute(f"DROP FUNCTION IF EXISTS {self.function(table)}() CASCADE")  # pylint: disable=sql-injection
+        for table in self.children:
+            cr.execute(  # pylint: disable=sql-injection
+                f"DROP FUNCTION IF EXISTS {self.table}_before_{table}_delete() CASCADE"
+            )
         cr.execute(f"DROP TABLE IF EXISTS {self.table}")  # pylint: disable=sql-injection
 
     def rows(self):

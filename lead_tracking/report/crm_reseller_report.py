@@ -1,10 +1,52 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SQL
+from ._common import LT_STATUS_SQL, LtReportSummary, lt_status_sql
+
+DECLINED_REL = "crm_lead_reseller_declined_rel"  # crm.lead's reseller_declined_ids: (lead_id, partner_id)
+
+# What a line of the summary reads of its lead (aliased ``l``).
+RESELLER_LEAD_COLUMNS = """
+    l.stage_id, l.user_id, l.team_id, l.company_id, l.active,
+    COALESCE(l.probability, 0) = 0 AS zero_probability,
+    l.type IS NOT DISTINCT FROM 'opportunity' AS is_opportunity,
+    COALESCE(l.expected_revenue, 0) AS expected_revenue
+"""
+
+# Lines per reseller, declined or not, and what the lead's status, rules and measures read: stage,
+# salesperson, team, company, archived, probability zero, opportunity. The reseller's level,
+# activation, country and partnership date are read from the partner when the summary is read.
+RESELLER_SUMMARY = LtReportSummary(
+    table="lt_report_reseller_summary",
+    keys={
+        "reseller_id": "int4",
+        "declined": "bool",
+        "stage_id": "int4",
+        "user_id": "int4",
+        "team_id": "int4",
+        "company_id": "int4",
+        "active": "bool",
+        "zero_probability": "bool",
+        "is_opportunity": "bool",
+    },
+    measures=("expected_revenue",),
+    watched={
+        "crm_lead": ("reseller_id", "stage_id", "user_id", "team_id", "company_id", "active", "probability",
+                     "type", "expected_revenue"),
+        DECLINED_REL: (),
+    },
+    children={"crm_lead": (DECLINED_REL, "lead_id")},
+    source=[
+        f"SELECT l.reseller_id, FALSE AS declined, {RESELLER_LEAD_COLUMNS}"
+        " FROM {crm_lead} l WHERE l.reseller_id IS NOT NULL",
+        f"SELECT d.partner_id AS reseller_id, TRUE AS declined, {RESELLER_LEAD_COLUMNS}"
+        f" FROM {{{DECLINED_REL}}} d JOIN {{crm_lead}} l ON l.id = d.lead_id",
+    ],
+)
 
 
 class CrmResellerReport(models.Model):
-    """One line per (lead, reseller) pair: the lead's current reseller, or a reseller who declined it.
+    """One line per lead and reseller: the lead's current reseller, and each reseller who declined it
+    (a reseller who declined a lead and was given it again has both lines).
 
     The lead's salesperson and company are on the line, so crm's rules on leads apply to it."""
 
@@ -14,6 +56,11 @@ class CrmResellerReport(models.Model):
     _auto = False
     _rec_name = "reseller_id"
     _order = "reseller_id, lead_id"
+    _lt_summary = RESELLER_SUMMARY
+    _lt_summary_keys = ("reseller_id", "level_id", "activation_id", "country_id", "partnership_date", "user_id",
+                        "team_id", "company_id", "accepted_count", "declined_count", "opportunity_count",
+                        "won_count", "acceptance_rate", "company_currency")
+    _lt_summary_measures = ("won_revenue",)
 
     reseller_id = fields.Many2one("res.partner", string="Reseller", readonly=True)
     level_id = fields.Many2one("crm.reseller.level", string="Level", readonly=True)
@@ -53,12 +100,12 @@ class CrmResellerReport(models.Model):
             WITH pairs AS (
                 SELECT l.id AS lead_id, l.reseller_id AS reseller_id, FALSE AS declined
                 FROM crm_lead l WHERE l.reseller_id IS NOT NULL
-                UNION
+                UNION ALL
                 SELECT d.{lead_col}, d.{partner_col}, TRUE FROM {rel} d
             ), answers AS (
                 SELECT p.lead_id, p.reseller_id,
                        EXTRACT(EPOCH FROM MIN(m.date) - MIN(l.reseller_assigned_date)) / 3600.0 AS hours
-                FROM pairs p
+                FROM (SELECT DISTINCT lead_id, reseller_id FROM pairs) p
                 JOIN crm_lead l ON l.id = p.lead_id
                 JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = p.lead_id
                                    AND m.date >= l.reseller_assigned_date
@@ -70,7 +117,7 @@ class CrmResellerReport(models.Model):
                 FROM answers GROUP BY reseller_id
             )
             SELECT
-                p.lead_id::bigint * 100000000 + p.reseller_id AS id,
+                (p.lead_id::bigint * 100000000 + p.reseller_id) * 2 + p.declined::int AS id,
                 p.reseller_id AS reseller_id,
                 r.reseller_level_id AS level_id,
                 r.reseller_activation_id AS activation_id,
@@ -80,17 +127,16 @@ class CrmResellerReport(models.Model):
                 l.user_id AS user_id,
                 l.team_id AS team_id,
                 l.company_id AS company_id,
-                CASE WHEN NOT BOOL_OR(p.declined) THEN l.reseller_assigned_date END AS date_assigned,
-                CASE WHEN NOT BOOL_OR(p.declined) AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
-                CASE WHEN BOOL_OR(p.declined) THEN 1 ELSE 0 END AS declined_count,
-                CASE WHEN NOT BOOL_OR(p.declined) AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
-                CASE WHEN NOT BOOL_OR(p.declined) AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
-                CASE WHEN NOT BOOL_OR(p.declined) AND {LT_STATUS_SQL} = 'won'
+                CASE WHEN NOT p.declined THEN l.reseller_assigned_date END AS date_assigned,
+                CASE WHEN NOT p.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
+                p.declined::int AS declined_count,
+                CASE WHEN NOT p.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
+                CASE WHEN NOT p.declined AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
+                CASE WHEN NOT p.declined AND {LT_STATUS_SQL} = 'won'
                      THEN COALESCE(l.expected_revenue, 0) ELSE 0 END AS won_revenue,
-                CASE WHEN BOOL_OR(p.declined) THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END
-                    AS acceptance_rate,
-                MIN(ans.hours) AS answer_hours,
-                MIN(med.median) AS median_answer_hours,
+                CASE WHEN p.declined THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END AS acceptance_rate,
+                ans.hours AS answer_hours,
+                med.median AS median_answer_hours,
                 c.currency_id AS company_currency
             FROM pairs p
             JOIN crm_lead l ON l.id = p.lead_id
@@ -99,5 +145,30 @@ class CrmResellerReport(models.Model):
             LEFT JOIN res_company c ON c.id = l.company_id
             LEFT JOIN answers ans ON ans.lead_id = p.lead_id AND ans.reseller_id = p.reseller_id
             LEFT JOIN medians med ON med.reseller_id = p.reseller_id
-            GROUP BY p.lead_id, p.reseller_id, r.id, l.id, s.id, c.id
+        """
+
+    def _lt_summary_query(self):
+        won = "NOT s.declined AND st.status = 'won'"
+        accepted = "NOT s.declined AND s.is_opportunity"
+        return f"""
+            SELECT s.reseller_id,
+                   r.reseller_level_id AS level_id,
+                   r.reseller_activation_id AS activation_id,
+                   r.country_id AS country_id,
+                   r.reseller_partnership_date AS partnership_date,
+                   s.user_id, s.team_id, s.company_id,
+                   c.currency_id AS company_currency,
+                   s.lt_weight,
+                   CASE WHEN {accepted} THEN 1 ELSE 0 END AS accepted_count,
+                   s.declined::int AS declined_count,
+                   CASE WHEN {accepted} THEN 1 ELSE 0 END AS opportunity_count,
+                   CASE WHEN {won} THEN 1 ELSE 0 END AS won_count,
+                   CASE WHEN {won} THEN s.expected_revenue ELSE 0 END AS won_revenue,
+                   s.lt_weight AS won_revenue__n,
+                   CASE WHEN s.declined THEN 0.0 WHEN s.is_opportunity THEN 100.0 END AS acceptance_rate
+              FROM ({RESELLER_SUMMARY.rows()}) s
+              JOIN res_partner r ON r.id = s.reseller_id
+              LEFT JOIN crm_stage stg ON stg.id = s.stage_id
+              LEFT JOIN res_company c ON c.id = s.company_id
+             CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
         """

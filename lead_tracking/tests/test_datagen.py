@@ -99,6 +99,8 @@ class TestDatagen(TransactionCase):
             "date_closed",
             "lost_reason_id",
             "tag_ids",
+            "reseller_id",
+            "reseller_assigned_date",
         ]
         first = self.leads.sorted("id")[:300].read(fields)
         self.datagen.generate(self.env.cr, 300, 0, seed=SEED, verbose=False)
@@ -106,6 +108,42 @@ class TestDatagen(TransactionCase):
         second = again.sorted("id").read(fields)
         strip = [{k: v for k, v in row.items() if k != "id"} for row in first]
         self.assertEqual(strip, [{k: v for k, v in row.items() if k != "id"} for row in second])
+
+    def test_resellers(self):
+        """Resellers with levels, activations and countries receive about one lead in twenty; some leads
+        were declined first, and resellers answer in the lead's chatter after the assignment."""
+        leads = self.leads
+        handed = leads.filtered("reseller_id")
+        self.assertTrue(0.02 * LEADS < len(handed) < 0.08 * LEADS, len(handed))
+        resellers = handed.reseller_id
+        self.assertGreaterEqual(len(resellers), 8)
+        self.assertTrue(all(resellers.mapped("reseller_level_id")))
+        self.assertGreaterEqual(len(resellers.reseller_level_id), 2)
+        self.assertTrue(all(resellers.mapped("reseller_activation_id")) and all(resellers.mapped("country_id")))
+        for lead in handed:
+            self.assertTrue(lead.create_date <= lead.reseller_assigned_date <= (lead.date_closed or self.env.cr.now()))
+        declined = leads.filtered("reseller_declined_ids")
+        self.assertGreater(self.figures["reseller_declines"], 0)
+        self.assertEqual(len(declined), self.figures["reseller_declines"])
+        self.assertTrue(declined.filtered("reseller_id") and declined.filtered(lambda lead: not lead.reseller_id))
+        for lead in declined.filtered("reseller_id"):
+            self.assertNotIn(lead.reseller_id, lead.reseller_declined_ids)
+
+        messages = self.env["mail.message"].search([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)])
+        self.assertEqual(len(messages), self.figures["reseller_messages"])
+        self.assertLessEqual(
+            messages.author_id.commercial_partner_id, handed.reseller_id | declined.reseller_declined_ids
+        )
+        answered = handed.filtered(lambda lead: lead.type == "opportunity")
+        reseller_of = {lead.id: lead.reseller_id for lead in handed}
+        by_lead = {m.res_id: m for m in messages if m.author_id.commercial_partner_id == reseller_of.get(m.res_id)}
+        self.assertEqual(set(answered.ids) - set(by_lead), set(), "accepted leads carry the reseller's answer")
+        self.assertTrue(all(by_lead[lead.id].date >= lead.reseller_assigned_date for lead in answered))
+
+        # The partnership report sees them: every pair, and answer times for the accepted ones.
+        lines = self.env["crm.reseller.report"].search([("lead_id", "in", leads.ids)])
+        self.assertEqual(len(lines), len(handed) + self.figures["reseller_declines"])
+        self.assertTrue(lines.filtered("median_answer_hours"))
 
     def test_crm_computed_fields(self):
         """Stored computed fields hold what crm's own computations give."""

@@ -352,7 +352,47 @@ class TestReports(LeadTrackingCase):
             ["predicted_won_rate:avg", "probability:avg", "expected_revenue:sum", "weighted_revenue:sum"],
             ["user_id", "status", "score_tier"],
         ),
+        ("crm.reseller.report", [], ["__count", "won_revenue:sum"], ["reseller_id"]),
+        (
+            "crm.reseller.report",
+            [("declined_count", "=", 0)],
+            ["accepted_count:sum", "opportunity_count:sum", "won_count:sum", "acceptance_rate:avg", "won_revenue:avg"],
+            ["level_id", "activation_id"],
+        ),
+        (
+            "crm.reseller.report",
+            [],
+            ["__count", "declined_count:sum", "acceptance_rate:avg"],
+            ["country_id", "user_id", "partnership_date:month"],
+        ),
     ]
+
+    def _resellers(self):
+        """Two resellers (Gold in Belgium, Silver in France) with leads of both companies; leads 0, 2 and
+        6 were declined, lead 6 by both."""
+        values = {"is_company": True, "reseller_partnership_date": self.today - timedelta(days=40)}
+        gold, silver = self.env["res.partner"].create(
+            [
+                {
+                    **values,
+                    "name": "LT Gold Reseller",
+                    "reseller_level_id": self.env.ref("lead_tracking.reseller_level_gold").id,
+                    "reseller_activation_id": self.env.ref("lead_tracking.reseller_activation_ramp_up").id,
+                    "country_id": self.env.ref("base.be").id,
+                },
+                {
+                    **values,
+                    "name": "LT Silver Reseller",
+                    "reseller_level_id": self.env.ref("lead_tracking.reseller_level_silver").id,
+                    "country_id": self.env.ref("base.fr").id,
+                },
+            ]
+        )
+        self.leads[:5].write({"reseller_id": gold.id})
+        (self.leads[5] | self.other).write({"reseller_id": silver.id})
+        (self.leads[0] | self.leads[2]).write({"reseller_declined_ids": [(4, silver.id)]})
+        self.leads[6].write({"reseller_declined_ids": [(4, gold.id), (4, silver.id)]})
+        return gold, silver
 
     def _assert_summaries_match(self, user=None, companies=None):
         """The summaries' answers equal the lines' for every read of SUMMARY_READS."""
@@ -377,6 +417,7 @@ class TestReports(LeadTrackingCase):
     def test_summaries(self):
         """Grouped reads answered by the summaries equal the lines, for every user, through every change
         the triggers must follow (ORM and SQL writes, deletes); a rebuild recounts a damaged summary."""
+        gold, silver = self._resellers()
         self._assert_summaries_match()
         self._assert_summaries_match(user=self.salesman)
         self._assert_summaries_match(user=self.salesman_all, companies=self.company2)
@@ -411,8 +452,30 @@ class TestReports(LeadTrackingCase):
         self.env.cr.execute("UPDATE mail_activity SET active = FALSE WHERE id = ANY(%s)", [self.activities[8:12].ids])
         self.env.invalidate_all()
         self._assert_summaries_match()
-        self.leads[2].unlink()
+        # partnership: a decline, a reseller given back a lead it declined, a new level, declines in SQL
+        self.leads[1].write({"reseller_id": False, "reseller_declined_ids": [(4, gold.id)]})
+        self.leads[6].write({"reseller_id": gold.id, "type": "opportunity"})
+        silver.reseller_level_id = self.env.ref("lead_tracking.reseller_level_bronze")
+        self.env.cr.execute(
+            "INSERT INTO crm_lead_reseller_declined_rel (lead_id, partner_id) VALUES (%s, %s)",
+            [self.leads[3].id, silver.id],
+        )
+        self.env.cr.execute(
+            "UPDATE crm_lead_reseller_declined_rel SET partner_id = %s WHERE lead_id = %s AND partner_id = %s",
+            [gold.id, self.leads[0].id, silver.id],
+        )
+        self.env.invalidate_all()
         self._assert_summaries_match()
+        self._assert_summaries_match(user=self.salesman)
+        # deleted leads and resellers take their lines (declines included) with them
+        # (in SQL: this workplace's Odoo snapshot leaves records in place on unlink)
+        self.env.cr.execute("DELETE FROM crm_lead WHERE id = %s", [self.leads[2].id])
+        self.env.invalidate_all()
+        self._assert_summaries_match()
+        self.env.cr.execute("DELETE FROM res_partner WHERE id = %s", [silver.id])
+        self.env.invalidate_all()
+        self._assert_summaries_match()
+        self._assert_summaries_match(user=self.salesman_all, companies=self.company2)
         # the summaries really answer these reads: emptied, they answer nothing until rebuilt
         self.env.cr.execute("DELETE FROM lt_report_unattended_summary")
         self.assertFalse(self.env["crm.lead.unattended.report"].read_group([], ["__count"], ["stage_id"]))
@@ -431,6 +494,9 @@ class TestReports(LeadTrackingCase):
         self.assertFalse(report._lt_summary_answers([("lead_id", "in", lead.ids)], ["stage_id"], ["__count"], (), None))
         self.assertFalse(report._lt_summary_answers([], ["activity_type_id"], ["__count"], (), None))
         self.assertFalse(report._lt_summary_answers([], ["stage_id"], ["expected_revenue:max"], (), None))
+        partnership = self.env["crm.reseller.report"]
+        self.assertFalse(partnership._lt_summary_answers([], ["reseller_id"], ["median_answer_hours:max"], (), None))
+        self.assertFalse(partnership._lt_summary_answers([], ["date_assigned:month"], ["__count"], (), None))
 
     # ------------------------------------------------------------------ partnership
     def test_partnership(self):
@@ -501,8 +567,7 @@ class TestReports(LeadTrackingCase):
             rows = report.search([], limit=20)
             data = rows.export_data(["lead_id/name", "user_id/name", "company_id/name"])["datas"]
             self.assertEqual(len(data), len(rows))
-            if model != "crm.reseller.report":  # the demo has no reseller yet (reseller branch)
-                self.assertTrue(report.with_user(self.manager).search_count([]), f"demo data shows in {model}")
+            self.assertTrue(report.with_user(self.manager).search_count([]), f"demo data shows in {model}")
         self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'lt_report_%%'")
         self.assertEqual({row[0] for row in self.env.cr.fetchall()}, set(LT_REPORT_INDEXES))
 
