@@ -32,9 +32,17 @@ LT_REPORT_INDEXES = {
         "((COALESCE(date_open, create_date))) INCLUDE (date_open, create_date, user_id, team_id, company_id,"
         " active, probability, stage_id, is_quality_lead)",
     ),
-    # Attribution: leads by marketing origin.
-    "lt_report_crm_lead_utm_idx": ("crm_lead", "(medium_id, source_id, campaign_id)"),
+    # Attribution: leads by marketing origin, covering what its measures and crm's rules read, so that
+    # its reads scan this (~100 bytes a lead) rather than the table (~1.6 kB a lead).
+    "lt_report_crm_lead_attribution_idx": (
+        "crm_lead",
+        "(medium_id, source_id, campaign_id) INCLUDE (country_id, team_id, user_id, company_id, stage_id, active,"
+        " probability, type, expected_revenue, create_date, date_closed)",
+    ),
 }
+# Indexes earlier versions created under another name or definition: dropped when the reports are
+# installed or upgraded.
+LT_REPORT_RETIRED_INDEXES = ("lt_report_crm_lead_utm_idx",)
 
 
 def lt_report_create_view(cr, table, select_sql):
@@ -44,7 +52,9 @@ def lt_report_create_view(cr, table, select_sql):
 
 
 def lt_report_create_indexes(cr, names):
-    """Create the named report indexes when missing (cheap on reinstall/upgrade)."""
+    """Create the named report indexes when missing (cheap on reinstall/upgrade); drop retired ones."""
+    for name in LT_REPORT_RETIRED_INDEXES:
+        cr.execute(f"DROP INDEX IF EXISTS {name}")  # pylint: disable=sql-injection
     for name in names:
         table, definition = LT_REPORT_INDEXES[name]
         cr.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {definition}")  # pylint: disable=sql-injection
@@ -52,7 +62,7 @@ def lt_report_create_indexes(cr, names):
 
 def lt_report_drop_indexes(cr):
     """Drop every index the reports created."""
-    for name in LT_REPORT_INDEXES:
+    for name in (*LT_REPORT_INDEXES, *LT_REPORT_RETIRED_INDEXES):
         cr.execute(f"DROP INDEX IF EXISTS {name}")  # pylint: disable=sql-injection
 
 
@@ -137,7 +147,7 @@ class LtReportSummary:
         columns = ", ".join(["lt_weight"] + [f"{m}, {m}__n" for m in self.measures])
         return (
             f"{with_sql} INSERT INTO {self.table} ({keys}, {columns})"
-            f" SELECT {', '.join(f'd.{k}' for k in self.keys)}, SUM(d.lt_sign), {', '.join(sums)}"
+            f" SELECT {', '.join([*(f'd.{k}' for k in self.keys), 'SUM(d.lt_sign)', *sums])}"
             f" FROM ({lines}) d GROUP BY {keys} HAVING {nonzero}"
         )
 
@@ -236,8 +246,8 @@ class LtReportSummary:
     def rows(self):
         """SELECT of the summary's current rows, one per key, sums as float."""
         keys = ", ".join(self.keys)
-        sums = ", ".join(f"SUM({m})::float8 AS {m}, SUM({m}__n) AS {m}__n" for m in self.measures)
+        sums = "".join(f", SUM({m})::float8 AS {m}, SUM({m}__n) AS {m}__n" for m in self.measures)
         return (
-            f"SELECT {keys}, SUM(lt_weight) AS lt_weight, {sums} FROM {self.table}"
+            f"SELECT {keys}, SUM(lt_weight) AS lt_weight{sums} FROM {self.table}"
             f" GROUP BY {keys} HAVING SUM(lt_weight) <> 0"
         )

@@ -10,7 +10,7 @@ class CrmLeadAttributionReport(models.Model):
     _inherit = "lt.lead.report.mixin"
     _description = "Marketing Attribution Analysis"
     _auto = False
-    _lt_report_indexes = ("lt_report_crm_lead_utm_idx",)
+    _lt_report_indexes = ("lt_report_crm_lead_attribution_idx",)
     _rec_name = "lead_id"
     _order = "create_date desc, id desc"
 

@@ -1,6 +1,45 @@
 from odoo import fields, models
 
-from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL, LtReportSummary, lt_status_sql
+
+# Leads per day received (UTC), salesperson, team, company, stage, type, archived, probability zero and
+# quality: what the lines' status and quality columns are computed from.
+QUALITY_SUMMARY = LtReportSummary(
+    table="lt_report_quality_summary",
+    keys={
+        "day_received": "timestamp",
+        "user_id": "int4",
+        "team_id": "int4",
+        "company_id": "int4",
+        "stage_id": "int4",
+        "lead_type": "varchar",
+        "active": "bool",
+        "zero_probability": "bool",
+        "is_quality": "bool",
+    },
+    measures=(),
+    watched={
+        "crm_lead": (
+            "date_open",
+            "create_date",
+            "user_id",
+            "team_id",
+            "company_id",
+            "stage_id",
+            "type",
+            "active",
+            "probability",
+            "is_quality_lead",
+        ),
+    },
+    source="""
+        SELECT date_trunc('day', COALESCE(l.date_open, l.create_date)) AS day_received,
+               l.user_id, l.team_id, l.company_id, l.stage_id, l.type AS lead_type, l.active,
+               COALESCE(l.probability, 0) = 0 AS zero_probability,
+               COALESCE(l.is_quality_lead, FALSE) AS is_quality
+          FROM {crm_lead} l
+    """,
+)
 
 
 class CrmLeadQualityReport(models.Model):
@@ -13,6 +52,21 @@ class CrmLeadQualityReport(models.Model):
     _lt_report_indexes = ("lt_report_crm_lead_received_idx",)
     _rec_name = "lead_id"
     _order = "date_received desc, id desc"
+    _lt_summary = QUALITY_SUMMARY
+    _lt_summary_keys = (
+        "date_received",
+        "user_id",
+        "team_id",
+        "company_id",
+        "stage_id",
+        "lead_type",
+        "status",
+        "is_active",
+        "is_quality_lead",
+        "quality_count",
+        "quality_share",
+    )
+    _lt_summary_days = ("date_received",)
 
     lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
@@ -50,4 +104,18 @@ class CrmLeadQualityReport(models.Model):
                 CASE WHEN l.is_quality_lead THEN 100.0 ELSE 0.0 END AS quality_share
             FROM crm_lead l
             LEFT JOIN crm_stage s ON s.id = l.stage_id
+        """
+
+    def _lt_summary_query(self):
+        return f"""
+            SELECT s.day_received AS date_received, s.user_id, s.team_id, s.company_id, s.stage_id, s.lead_type,
+                   st.status AS status,
+                   s.active AS is_active,
+                   s.is_quality AS is_quality_lead,
+                   CASE WHEN s.is_quality THEN 1 ELSE 0 END AS quality_count,
+                   CASE WHEN s.is_quality THEN 100.0 ELSE 0.0 END AS quality_share,
+                   s.lt_weight
+              FROM ({QUALITY_SUMMARY.rows()}) s
+              LEFT JOIN crm_stage stg ON stg.id = s.stage_id
+             CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
         """

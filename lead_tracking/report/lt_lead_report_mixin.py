@@ -1,4 +1,5 @@
 from contextlib import contextmanager
+from datetime import date, datetime, time
 
 from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
@@ -10,6 +11,8 @@ from ._common import LT_SUMMARIES_PAUSED, lt_report_create_indexes, lt_report_cr
 LT_SUMMARY_KEY_AGGREGATES = {"sum", "avg", "count", "max", "min", "bool_and", "bool_or", "count_distinct"}
 # Aggregates of an additive measure, kept per row as a sum and a count of non-empty values.
 LT_SUMMARY_MEASURE_AGGREGATES = {"sum", "avg", "count"}
+# Group-by granularities a day key answers (without a time zone): whole days and longer.
+LT_SUMMARY_DAY_GRANULARITIES = {None, "day", "week", "month", "quarter", "year"}
 
 
 class LtLeadReportMixin(models.AbstractModel):
@@ -26,6 +29,9 @@ class LtLeadReportMixin(models.AbstractModel):
     _lt_summary = None
     _lt_summary_keys = ()
     _lt_summary_measures = ()
+    # Datetime keys the summary holds truncated to the day (UTC): it answers reads on them only when
+    # that gives the lines' answer (whole-day bounds, groups of a day or more without a time zone).
+    _lt_summary_days = ()
 
     lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
@@ -96,19 +102,41 @@ class LtLeadReportMixin(models.AbstractModel):
             fname, _property, func = parse_read_group_spec(spec)
             if fname in measures:
                 return func in LT_SUMMARY_MEASURE_AGGREGATES
-            return fname in keys and func in LT_SUMMARY_KEY_AGGREGATES
+            return fname in keys and fname not in self._lt_summary_days and func in LT_SUMMARY_KEY_AGGREGATES
 
         rules = self.env["ir.rule"]._compute_domain(self._name, "read") or []
         leaves = [leaf for leaf in [*domain, *rules] if isinstance(leaf, (list, tuple)) and len(leaf) == 3]
         if any(isinstance(leaf[0], str) and leaf[0].split(".")[0] not in keys for leaf in leaves):
             return False
-        if any(parse_read_group_spec(spec)[0] not in keys for spec in groupby):
+        if any(leaf[0] in self._lt_summary_days and not self._lt_summary_whole_day(leaf) for leaf in leaves):
             return False
+        utc = self.env.context.get("tz") in (None, False, "UTC")
+        for spec in groupby:
+            fname, _property, granularity = parse_read_group_spec(spec)
+            if fname not in keys:
+                return False
+            if fname in self._lt_summary_days and not (utc and granularity in LT_SUMMARY_DAY_GRANULARITIES):
+                return False
         having_specs = [leaf[0] for leaf in having if isinstance(leaf, (list, tuple)) and len(leaf) == 3]
         order_terms = [part.split()[0] for part in (order or "").split(",") if part.strip()]
         return all(
             aggregate_ok(spec) for spec in [*aggregates, *having_specs, *(t for t in order_terms if t not in groupby)]
         )
+
+    @staticmethod
+    def _lt_summary_whole_day(leaf):
+        """Whether a domain leaf on a day key selects whole days: ``>=`` or ``<`` a midnight."""
+        _fname, operator, value = leaf
+        if operator not in (">=", "<"):
+            return False
+        if isinstance(value, str):
+            try:
+                value = fields.Datetime.to_datetime(value)
+            except ValueError:
+                return False
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            return True
+        return isinstance(value, datetime) and value == datetime.combine(value.date(), time.min)
 
     def _read_group_select(self, aggregate_spec, query):
         if not (self._lt_summary and self.env.context.get("lt_report_summary")):

@@ -352,6 +352,13 @@ class TestReports(LeadTrackingCase):
             ["predicted_won_rate:avg", "probability:avg", "expected_revenue:sum", "weighted_revenue:sum"],
             ["user_id", "status", "score_tier"],
         ),
+        (
+            "crm.lead.quality.report",
+            [("date_received", ">=", str(date.today() - timedelta(days=30)))],
+            ["__count", "quality_count:sum", "quality_share:avg"],
+            ["user_id", "status"],
+        ),
+        ("crm.lead.quality.report", [], ["__count"], ["date_received:week", "is_quality_lead", "lead_type"]),
         ("crm.reseller.report", [], ["__count", "won_revenue:sum"], ["reseller_id"]),
         (
             "crm.reseller.report",
@@ -452,6 +459,12 @@ class TestReports(LeadTrackingCase):
         self.env.cr.execute("UPDATE mail_activity SET active = FALSE WHERE id = ANY(%s)", [self.activities[8:12].ids])
         self.env.invalidate_all()
         self._assert_summaries_match()
+        # quality: a lead no longer quality, another one received 40 days ago (out of the last 30 days)
+        self.leads[3].write({"is_quality_lead": False})
+        self.env.cr.execute(
+            "UPDATE crm_lead SET date_open = now() at time zone 'UTC' - interval '40 days' WHERE id = %s",
+            [self.leads[5].id],
+        )
         # partnership: a decline, a reseller given back a lead it declined, a new level, declines in SQL
         self.leads[1].write({"reseller_id": False, "reseller_declined_ids": [(4, gold.id)]})
         self.leads[6].write({"reseller_id": gold.id, "type": "opportunity"})
@@ -494,6 +507,13 @@ class TestReports(LeadTrackingCase):
         self.assertFalse(report._lt_summary_answers([("lead_id", "in", lead.ids)], ["stage_id"], ["__count"], (), None))
         self.assertFalse(report._lt_summary_answers([], ["activity_type_id"], ["__count"], (), None))
         self.assertFalse(report._lt_summary_answers([], ["stage_id"], ["expected_revenue:max"], (), None))
+        quality = self.env["crm.lead.quality.report"]
+        at_one = [("date_received", ">=", "2026-01-01 13:00:00")]
+        self.assertFalse(quality._lt_summary_answers(at_one, ["user_id"], ["__count"], (), None))
+        self.assertFalse(quality._lt_summary_answers([], ["user_id"], ["date_received:max"], (), None))
+        brussels = quality.with_context(tz="Europe/Brussels")
+        self.assertFalse(brussels._lt_summary_answers([], ["date_received:day"], ["__count"], (), None))
+        self.assertTrue(brussels._lt_summary_answers([("date_received", "<", "2026-01-01")], ["user_id"], [], (), None))
         partnership = self.env["crm.reseller.report"]
         self.assertFalse(partnership._lt_summary_answers([], ["reseller_id"], ["median_answer_hours:max"], (), None))
         self.assertFalse(partnership._lt_summary_answers([], ["date_assigned:month"], ["__count"], (), None))
