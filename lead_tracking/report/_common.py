@@ -83,7 +83,14 @@ def lt_status_sql(active, is_won, zero_probability):
 """
 
 
-LT_STATUS_SQL = lt_status_sql("l.active", "s.is_won", "COALESCE(l.probability, 0) = 0")
+# Whether a lead aliased ``l`` has probability zero (a summary key: status reads it for archived leads).
+LT_ZERO_PROBABILITY_SQL = "COALESCE(l.probability, 0) = 0"
+LT_STATUS_SQL = lt_status_sql("l.active", "s.is_won", LT_ZERO_PROBABILITY_SQL)
+# The status of a summary row aliased ``s`` (keys stage_id, active, zero_probability), as ``st.status``.
+LT_SUMMARY_STATUS_JOIN = f"""
+    LEFT JOIN crm_stage stg ON stg.id = s.stage_id
+    CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
+"""
 
 
 # The columns of lt.lead.report.mixin, read from crm_lead aliased ``l``: the ones crm's lead rules need.

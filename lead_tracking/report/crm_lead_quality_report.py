@@ -1,6 +1,13 @@
 from odoo import fields, models
 
-from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL, LtReportSummary, lt_status_sql
+from ._common import (
+    LT_LEAD_REPORT_COLUMNS,
+    LT_STATUS_SELECTION,
+    LT_STATUS_SQL,
+    LT_SUMMARY_STATUS_JOIN,
+    LT_ZERO_PROBABILITY_SQL,
+    LtReportSummary,
+)
 
 # Leads per day received (UTC), salesperson, team, company, stage, type, archived, probability zero and
 # quality: what the lines' status and quality columns are computed from.
@@ -32,12 +39,12 @@ QUALITY_SUMMARY = LtReportSummary(
             "is_quality_lead",
         ),
     },
-    source="""
+    source=f"""
         SELECT date_trunc('day', COALESCE(l.date_open, l.create_date)) AS day_received,
                l.user_id, l.team_id, l.company_id, l.stage_id, l.type AS lead_type, l.active,
-               COALESCE(l.probability, 0) = 0 AS zero_probability,
+               {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
                COALESCE(l.is_quality_lead, FALSE) AS is_quality
-          FROM {crm_lead} l
+          FROM {{crm_lead}} l
     """,
 )
 
@@ -116,6 +123,5 @@ class CrmLeadQualityReport(models.Model):
                    CASE WHEN s.is_quality THEN 100.0 ELSE 0.0 END AS quality_share,
                    s.lt_weight
               FROM ({QUALITY_SUMMARY.rows()}) s
-              LEFT JOIN crm_stage stg ON stg.id = s.stage_id
-             CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
+              {LT_SUMMARY_STATUS_JOIN}
         """

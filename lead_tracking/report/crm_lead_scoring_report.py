@@ -1,6 +1,13 @@
 from odoo import fields, models
 
-from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL, LtReportSummary, lt_status_sql
+from ._common import (
+    LT_LEAD_REPORT_COLUMNS,
+    LT_STATUS_SELECTION,
+    LT_STATUS_SQL,
+    LT_SUMMARY_STATUS_JOIN,
+    LT_ZERO_PROBABILITY_SQL,
+    LtReportSummary,
+)
 
 SCORE_BUCKETS = [(str(b), f"{b * 10}-{b * 10 + 10}%") for b in range(10)]
 # The closing-score bucket (0-9) of a lead aliased ``l``.
@@ -27,7 +34,7 @@ SCORING_SUMMARY = LtReportSummary(
     },
     source=f"""
         SELECT l.stage_id, l.user_id, l.team_id, l.company_id, l.active,
-               COALESCE(l.probability, 0) = 0 AS zero_probability,
+               {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
                {SCORE_BUCKET_SQL} AS closing_bucket,
                l.score_tier,
                COALESCE(l.closing_score, 0) AS closing_score,
@@ -128,7 +135,6 @@ class CrmLeadScoringReport(models.Model):
                    s.expected_revenue, s.expected_revenue__n,
                    s.weighted_revenue, s.weighted_revenue__n
               FROM ({SCORING_SUMMARY.rows()}) s
-              LEFT JOIN crm_stage stg ON stg.id = s.stage_id
               LEFT JOIN res_company c ON c.id = s.company_id
-             CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
+              {LT_SUMMARY_STATUS_JOIN}
         """

@@ -1,13 +1,13 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SQL, LtReportSummary, lt_status_sql
+from ._common import LT_STATUS_SQL, LT_SUMMARY_STATUS_JOIN, LT_ZERO_PROBABILITY_SQL, LtReportSummary
 
 DECLINED_REL = "crm_lead_reseller_declined_rel"  # crm.lead's reseller_declined_ids: (lead_id, partner_id)
 
 # What a line of the summary reads of its lead (aliased ``l``).
-RESELLER_LEAD_COLUMNS = """
+RESELLER_LEAD_COLUMNS = f"""
     l.stage_id, l.user_id, l.team_id, l.company_id, l.active,
-    COALESCE(l.probability, 0) = 0 AS zero_probability,
+    {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
     l.type IS NOT DISTINCT FROM 'opportunity' AS is_opportunity,
     COALESCE(l.expected_revenue, 0) AS expected_revenue
 """
@@ -168,7 +168,6 @@ class CrmResellerReport(models.Model):
                    CASE WHEN s.declined THEN 0.0 WHEN s.is_opportunity THEN 100.0 END AS acceptance_rate
               FROM ({RESELLER_SUMMARY.rows()}) s
               JOIN res_partner r ON r.id = s.reseller_id
-              LEFT JOIN crm_stage stg ON stg.id = s.stage_id
               LEFT JOIN res_company c ON c.id = s.company_id
-             CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
+              {LT_SUMMARY_STATUS_JOIN}
         """
