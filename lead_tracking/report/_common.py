@@ -86,11 +86,6 @@ def lt_status_sql(active, is_won, zero_probability):
 # Whether a lead aliased ``l`` has probability zero (a summary key: status reads it for archived leads).
 LT_ZERO_PROBABILITY_SQL = "COALESCE(l.probability, 0) = 0"
 LT_STATUS_SQL = lt_status_sql("l.active", "s.is_won", LT_ZERO_PROBABILITY_SQL)
-# The status of a summary row aliased ``s`` (keys stage_id, active, zero_probability), as ``st.status``.
-LT_SUMMARY_STATUS_JOIN = f"""
-    LEFT JOIN crm_stage stg ON stg.id = s.stage_id
-    CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
-"""
 
 
 # The columns of lt.lead.report.mixin, read from crm_lead aliased ``l``: the ones crm's lead rules need.
@@ -122,6 +117,26 @@ class LtReportSummary:
     ``children`` names, per watched table, a watched relation table joined to it whose rows its
     deletions cascade to: {table: (relation, column)}. Those rows are deleted just before their parent
     row, so that the relation's trigger still finds the parent to count what the rows were.
+    """
+
+    # What every lead summary's rows carry for crm's rules on leads and for the lead's status: the
+    # keys, their columns read from a lead aliased ``l``, and the crm_lead columns they come from.
+    LEAD_KEYS = {
+        "stage_id": "int4",
+        "user_id": "int4",
+        "team_id": "int4",
+        "company_id": "int4",
+        "active": "bool",
+        "zero_probability": "bool",
+    }
+    LEAD_COLUMNS = (
+        f"l.stage_id, l.user_id, l.team_id, l.company_id, l.active, {LT_ZERO_PROBABILITY_SQL} AS zero_probability"
+    )
+    LEAD_WATCHED = ("stage_id", "user_id", "team_id", "company_id", "active", "probability")
+    # The status of a summary row aliased ``s`` (with the lead keys), as ``st.status``.
+    STATUS_JOIN = f"""
+        LEFT JOIN crm_stage stg ON stg.id = s.stage_id
+        CROSS JOIN LATERAL (SELECT {lt_status_sql("s.active", "stg.is_won", "s.zero_probability")} AS status) st
     """
 
     def __init__(self, table, keys, measures, watched, source, children=None):

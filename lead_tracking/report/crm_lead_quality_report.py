@@ -1,48 +1,19 @@
 from odoo import fields, models
 
-from ._common import (
-    LT_LEAD_REPORT_COLUMNS,
-    LT_STATUS_SELECTION,
-    LT_STATUS_SQL,
-    LT_SUMMARY_STATUS_JOIN,
-    LT_ZERO_PROBABILITY_SQL,
-    LtReportSummary,
-)
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL, LtReportSummary
 
 # Leads per day received (UTC), salesperson, team, company, stage, type, archived, probability zero and
 # quality: what the lines' status and quality columns are computed from.
 QUALITY_SUMMARY = LtReportSummary(
     table="lt_report_quality_summary",
-    keys={
-        "day_received": "timestamp",
-        "user_id": "int4",
-        "team_id": "int4",
-        "company_id": "int4",
-        "stage_id": "int4",
-        "lead_type": "varchar",
-        "active": "bool",
-        "zero_probability": "bool",
-        "is_quality": "bool",
-    },
+    keys={"day_received": "timestamp", **LtReportSummary.LEAD_KEYS, "lead_type": "varchar", "is_quality": "bool"},
     measures=(),
     watched={
-        "crm_lead": (
-            "date_open",
-            "create_date",
-            "user_id",
-            "team_id",
-            "company_id",
-            "stage_id",
-            "type",
-            "active",
-            "probability",
-            "is_quality_lead",
-        ),
+        "crm_lead": (*LtReportSummary.LEAD_WATCHED, "date_open", "create_date", "type", "is_quality_lead"),
     },
     source=f"""
         SELECT date_trunc('day', COALESCE(l.date_open, l.create_date)) AS day_received,
-               l.user_id, l.team_id, l.company_id, l.stage_id, l.type AS lead_type, l.active,
-               {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
+               {LtReportSummary.LEAD_COLUMNS}, l.type AS lead_type,
                COALESCE(l.is_quality_lead, FALSE) AS is_quality
           FROM {{crm_lead}} l
     """,
@@ -123,5 +94,5 @@ class CrmLeadQualityReport(models.Model):
                    CASE WHEN s.is_quality THEN 100.0 ELSE 0.0 END AS quality_share,
                    s.lt_weight
               FROM ({QUALITY_SUMMARY.rows()}) s
-              {LT_SUMMARY_STATUS_JOIN}
+              {LtReportSummary.STATUS_JOIN}
         """

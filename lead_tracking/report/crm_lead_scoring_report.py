@@ -1,13 +1,6 @@
 from odoo import fields, models
 
-from ._common import (
-    LT_LEAD_REPORT_COLUMNS,
-    LT_STATUS_SELECTION,
-    LT_STATUS_SQL,
-    LT_SUMMARY_STATUS_JOIN,
-    LT_ZERO_PROBABILITY_SQL,
-    LtReportSummary,
-)
+from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL, LtReportSummary
 
 SCORE_BUCKETS = [(str(b), f"{b * 10}-{b * 10 + 10}%") for b in range(10)]
 # The closing-score bucket (0-9) of a lead aliased ``l``.
@@ -17,24 +10,13 @@ SCORE_BUCKET_SQL = "LEAST(GREATEST(FLOOR(COALESCE(l.closing_score, 0) / 10), 0),
 # bucket and tier: what status, bucket and tier are computed from (status reads the stage when read).
 SCORING_SUMMARY = LtReportSummary(
     table="lt_report_scoring_summary",
-    keys={
-        "stage_id": "int4",
-        "user_id": "int4",
-        "team_id": "int4",
-        "company_id": "int4",
-        "active": "bool",
-        "zero_probability": "bool",
-        "closing_bucket": "int4",
-        "score_tier": "varchar",
-    },
+    keys={**LtReportSummary.LEAD_KEYS, "closing_bucket": "int4", "score_tier": "varchar"},
     measures=("closing_score", "probability", "expected_revenue", "weighted_revenue"),
     watched={
-        "crm_lead": ("stage_id", "user_id", "team_id", "company_id", "active", "probability", "closing_score",
-                     "score_tier", "expected_revenue"),
+        "crm_lead": (*LtReportSummary.LEAD_WATCHED, "closing_score", "score_tier", "expected_revenue"),
     },
     source=f"""
-        SELECT l.stage_id, l.user_id, l.team_id, l.company_id, l.active,
-               {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
+        SELECT {LtReportSummary.LEAD_COLUMNS},
                {SCORE_BUCKET_SQL} AS closing_bucket,
                l.score_tier,
                COALESCE(l.closing_score, 0) AS closing_score,
@@ -136,5 +118,5 @@ class CrmLeadScoringReport(models.Model):
                    s.weighted_revenue, s.weighted_revenue__n
               FROM ({SCORING_SUMMARY.rows()}) s
               LEFT JOIN res_company c ON c.id = s.company_id
-              {LT_SUMMARY_STATUS_JOIN}
+              {LtReportSummary.STATUS_JOIN}
         """

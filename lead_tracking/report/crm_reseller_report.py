@@ -1,13 +1,12 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SQL, LT_SUMMARY_STATUS_JOIN, LT_ZERO_PROBABILITY_SQL, LtReportSummary
+from ._common import LT_STATUS_SQL, LtReportSummary
 
 DECLINED_REL = "crm_lead_reseller_declined_rel"  # crm.lead's reseller_declined_ids: (lead_id, partner_id)
 
 # What a line of the summary reads of its lead (aliased ``l``).
 RESELLER_LEAD_COLUMNS = f"""
-    l.stage_id, l.user_id, l.team_id, l.company_id, l.active,
-    {LT_ZERO_PROBABILITY_SQL} AS zero_probability,
+    {LtReportSummary.LEAD_COLUMNS},
     l.type IS NOT DISTINCT FROM 'opportunity' AS is_opportunity,
     COALESCE(l.expected_revenue, 0) AS expected_revenue
 """
@@ -17,21 +16,10 @@ RESELLER_LEAD_COLUMNS = f"""
 # activation, country and partnership date are read from the partner when the summary is read.
 RESELLER_SUMMARY = LtReportSummary(
     table="lt_report_reseller_summary",
-    keys={
-        "reseller_id": "int4",
-        "declined": "bool",
-        "stage_id": "int4",
-        "user_id": "int4",
-        "team_id": "int4",
-        "company_id": "int4",
-        "active": "bool",
-        "zero_probability": "bool",
-        "is_opportunity": "bool",
-    },
+    keys={"reseller_id": "int4", "declined": "bool", **LtReportSummary.LEAD_KEYS, "is_opportunity": "bool"},
     measures=("expected_revenue",),
     watched={
-        "crm_lead": ("reseller_id", "stage_id", "user_id", "team_id", "company_id", "active", "probability",
-                     "type", "expected_revenue"),
+        "crm_lead": (*LtReportSummary.LEAD_WATCHED, "reseller_id", "type", "expected_revenue"),
         DECLINED_REL: (),
     },
     children={"crm_lead": (DECLINED_REL, "lead_id")},
@@ -169,5 +157,5 @@ class CrmResellerReport(models.Model):
               FROM ({RESELLER_SUMMARY.rows()}) s
               JOIN res_partner r ON r.id = s.reseller_id
               LEFT JOIN res_company c ON c.id = s.company_id
-              {LT_SUMMARY_STATUS_JOIN}
+              {LtReportSummary.STATUS_JOIN}
         """
