@@ -84,19 +84,22 @@ class CrmResellerReport(models.Model):
     def _lt_report_query(self):
         declined = self.env["crm.lead"]._fields["reseller_declined_ids"]
         rel, lead_col, partner_col = declined.relation, declined.column1, declined.column2
+        # Each pair carries what the line reads of its lead: the lead table is visited once per pair.
+        lead = """l.reseller_assigned_date, l.user_id, l.team_id, l.company_id, l.stage_id, l.type, l.active,
+                  l.probability, l.expected_revenue"""
         return f"""
             WITH pairs AS (
-                SELECT l.id AS lead_id, l.reseller_id AS reseller_id, FALSE AS declined
+                SELECT l.id AS lead_id, l.reseller_id AS reseller_id, FALSE AS declined, {lead}
                 FROM crm_lead l WHERE l.reseller_id IS NOT NULL
                 UNION ALL
-                SELECT d.{lead_col}, d.{partner_col}, TRUE FROM {rel} d
+                SELECT l.id, d.{partner_col}, TRUE, {lead}
+                FROM {rel} d JOIN crm_lead l ON l.id = d.{lead_col}
             ), answers AS (
                 SELECT p.lead_id, p.reseller_id,
-                       EXTRACT(EPOCH FROM MIN(m.date) - MIN(l.reseller_assigned_date)) / 3600.0 AS hours
-                FROM (SELECT DISTINCT lead_id, reseller_id FROM pairs) p
-                JOIN crm_lead l ON l.id = p.lead_id
+                       EXTRACT(EPOCH FROM MIN(m.date) - MIN(p.reseller_assigned_date)) / 3600.0 AS hours
+                FROM (SELECT DISTINCT lead_id, reseller_id, reseller_assigned_date FROM pairs) p
                 JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = p.lead_id
-                                   AND m.date >= l.reseller_assigned_date
+                                   AND m.date >= p.reseller_assigned_date
                 JOIN res_partner a ON a.id = m.author_id
                 WHERE p.reseller_id IN (a.id, a.commercial_partner_id)
                 GROUP BY p.lead_id, p.reseller_id
@@ -105,34 +108,33 @@ class CrmResellerReport(models.Model):
                 FROM answers GROUP BY reseller_id
             )
             SELECT
-                (p.lead_id::bigint * 100000000 + p.reseller_id) * 2 + p.declined::int AS id,
-                p.reseller_id AS reseller_id,
+                (l.lead_id::bigint * 100000000 + l.reseller_id) * 2 + l.declined::int AS id,
+                l.reseller_id AS reseller_id,
                 r.reseller_level_id AS level_id,
                 r.reseller_activation_id AS activation_id,
                 r.country_id AS country_id,
                 r.reseller_partnership_date AS partnership_date,
-                p.lead_id AS lead_id,
+                l.lead_id AS lead_id,
                 l.user_id AS user_id,
                 l.team_id AS team_id,
                 l.company_id AS company_id,
-                CASE WHEN NOT p.declined THEN l.reseller_assigned_date END AS date_assigned,
-                CASE WHEN NOT p.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
-                p.declined::int AS declined_count,
-                CASE WHEN NOT p.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
-                CASE WHEN NOT p.declined AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
-                CASE WHEN NOT p.declined AND {LT_STATUS_SQL} = 'won'
+                CASE WHEN NOT l.declined THEN l.reseller_assigned_date END AS date_assigned,
+                CASE WHEN NOT l.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
+                l.declined::int AS declined_count,
+                CASE WHEN NOT l.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
+                CASE WHEN NOT l.declined AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
+                CASE WHEN NOT l.declined AND {LT_STATUS_SQL} = 'won'
                      THEN COALESCE(l.expected_revenue, 0) ELSE 0 END AS won_revenue,
-                CASE WHEN p.declined THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END AS acceptance_rate,
+                CASE WHEN l.declined THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END AS acceptance_rate,
                 ans.hours AS answer_hours,
                 med.median AS median_answer_hours,
                 c.currency_id AS company_currency
-            FROM pairs p
-            JOIN crm_lead l ON l.id = p.lead_id
-            JOIN res_partner r ON r.id = p.reseller_id
+            FROM pairs l
+            JOIN res_partner r ON r.id = l.reseller_id
             LEFT JOIN crm_stage s ON s.id = l.stage_id
             LEFT JOIN res_company c ON c.id = l.company_id
-            LEFT JOIN answers ans ON ans.lead_id = p.lead_id AND ans.reseller_id = p.reseller_id
-            LEFT JOIN medians med ON med.reseller_id = p.reseller_id
+            LEFT JOIN answers ans ON ans.lead_id = l.lead_id AND ans.reseller_id = l.reseller_id
+            LEFT JOIN medians med ON med.reseller_id = l.reseller_id
         """
 
     def _lt_summary_query(self):
