@@ -334,32 +334,45 @@ class _Resellers:
         rnd = self.rnd
         low, high = V.RESELLER_BOUNDS
         count = min(high, max(low, lead_count // V.RESELLER_LEADS))
-        levels = [(env.ref(x), w) for x, w in V.RESELLER_LEVELS]
-        activations = [(env.ref(x).id, w) for x, w in V.RESELLER_ACTIVATIONS]
+        levels = [env.ref(x) for x, _w in V.RESELLER_LEVELS]
+        level_weights = [w for _x, w in V.RESELLER_LEVELS]
+        activations = [env.ref(x).id for x, _w in V.RESELLER_ACTIVATIONS]
+        activation_weights = [w for _x, w in V.RESELLER_ACTIVATIONS]
         country_list = [c[0].id for c in countries.values()]
         names = [f"{a} {b} Partners" for a in V.COMPANY_WORDS_A for b in V.COMPANY_WORDS_B]
         rnd.shuffle(names)
         partner_model = env["res.partner"].with_context(active_test=False)
         today = env.cr.now().date()
-        self.partners = []  # (reseller id, contact id, weight)
-        for name in names[:count]:
-            level = rnd.choices([lv for lv, _w in levels], [w for _lv, w in levels])[0]
-            values = {
-                "name": name,
-                "is_company": True,
-                "reseller_level_id": level.id,
-                "reseller_activation_id": rnd.choices([a for a, _w in activations], [w for _a, w in activations])[0],
-                "country_id": rnd.choice(country_list),
-                "reseller_partnership_date": today - timedelta(days=int(30 + rnd.random() * 1500)),
-                "reseller_published": True,
-                "email": f"sales@{_company_domain(name)}",
-            }
-            reseller = partner_model.search([("name", "=", name), ("is_company", "=", True)], limit=1)
-            if not reseller:
-                reseller = partner_model.create(values)
-                partner_model.create({"name": f"Sales desk, {name}", "parent_id": reseller.id, "type": "contact"})
-            contact = partner_model.search([("parent_id", "=", reseller.id)], limit=1)
-            self.partners.append((reseller.id, contact.id, level.weight))
+        names = names[:count]
+        drawn = []  # drawn for every name, so that a rerun consumes the same random numbers
+        for name in names:
+            level = rnd.choices(levels, level_weights)[0]
+            drawn.append(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "reseller_level_id": level.id,
+                    "reseller_activation_id": rnd.choices(activations, activation_weights)[0],
+                    "country_id": rnd.choice(country_list),
+                    "reseller_partnership_date": today - timedelta(days=int(30 + rnd.random() * 1500)),
+                    "reseller_published": True,
+                    "email": f"sales@{_company_domain(name)}",
+                }
+            )
+        domain = [("name", "in", names), ("is_company", "=", True)]
+        done = {row["name"] for row in partner_model.search_read(domain, ["name"])}
+        created = partner_model.create([values for values in drawn if values["name"] not in done])
+        partner_model.create([{"name": f"Sales desk, {r.name}", "parent_id": r.id, "type": "contact"} for r in created])
+        reseller_of = {row["name"]: row["id"] for row in partner_model.search_read(domain, ["name"])}
+        contacts = partner_model.search_read([("parent_id", "in", list(reseller_of.values()))], ["parent_id"])
+        contact_of = {}
+        for row in contacts:
+            contact_of.setdefault(row["parent_id"][0], row["id"])
+        weight_of = {level.id: level.weight for level in levels}
+        self.partners = [  # (reseller id, contact id, weight)
+            (reseller_of[v["name"]], contact_of[reseller_of[v["name"]]], weight_of[v["reseller_level_id"]])
+            for v in drawn
+        ]
         self.cum = list(_cumulate(p[2] for p in self.partners))
 
     def _choose(self, other=None):

@@ -265,6 +265,10 @@ class LtReportSummary:
             )
         cr.execute(f"DROP TABLE IF EXISTS {self.table}")  # pylint: disable=sql-injection
 
+    def lines(self):
+        """SELECT of the lines the summary counts, read from the tables (the sources' union)."""
+        return " UNION ALL ".join(source.format(**self._tables()) for source in self.sources)
+
     def rows(self):
         """SELECT of the summary's current rows, one per key, sums as float."""
         keys = ", ".join(self.keys)

@@ -1,12 +1,13 @@
 from odoo import fields, models
 
-from ._common import LT_STATUS_SQL, LtReportSummary
+from ._common import LtReportSummary, lt_status_sql
 
 DECLINED_REL = "crm_lead_reseller_declined_rel"  # crm.lead's reseller_declined_ids: (lead_id, partner_id)
 
-# What a line of the summary reads of its lead (aliased ``l``).
+# What a line reads of its lead (aliased ``l``): the summary's keys and measures, and for the report's
+# lines the lead and its assignment date too (the summary ignores columns that are not its own).
 RESELLER_LEAD_COLUMNS = f"""
-    {LtReportSummary.LEAD_COLUMNS},
+    l.id AS lead_id, l.reseller_assigned_date, {LtReportSummary.LEAD_COLUMNS},
     l.type IS NOT DISTINCT FROM 'opportunity' AS is_opportunity,
     COALESCE(l.expected_revenue, 0) AS expected_revenue
 """
@@ -82,18 +83,11 @@ class CrmResellerReport(models.Model):
     company_currency = fields.Many2one("res.currency", readonly=True)
 
     def _lt_report_query(self):
-        declined = self.env["crm.lead"]._fields["reseller_declined_ids"]
-        rel, lead_col, partner_col = declined.relation, declined.column1, declined.column2
-        # Each pair carries what the line reads of its lead: the lead table is visited once per pair.
-        lead = """l.reseller_assigned_date, l.user_id, l.team_id, l.company_id, l.stage_id, l.type, l.active,
-                  l.probability, l.expected_revenue"""
+        status = lt_status_sql("l.active", "s.is_won", "l.zero_probability")
+        # The pairs are the summary's own lines (one definition of a line for both), and carry what the
+        # line reads of its lead: the lead table is visited once per pair.
         return f"""
-            WITH pairs AS (
-                SELECT l.id AS lead_id, l.reseller_id AS reseller_id, FALSE AS declined, {lead}
-                FROM crm_lead l WHERE l.reseller_id IS NOT NULL
-                UNION ALL
-                SELECT l.id, d.{partner_col}, TRUE, {lead}
-                FROM {rel} d JOIN crm_lead l ON l.id = d.{lead_col}
+            WITH pairs AS ({RESELLER_SUMMARY.lines()}
             ), answers AS (
                 SELECT p.lead_id, p.reseller_id,
                        EXTRACT(EPOCH FROM MIN(m.date) - MIN(p.reseller_assigned_date)) / 3600.0 AS hours
@@ -119,13 +113,12 @@ class CrmResellerReport(models.Model):
                 l.team_id AS team_id,
                 l.company_id AS company_id,
                 CASE WHEN NOT l.declined THEN l.reseller_assigned_date END AS date_assigned,
-                CASE WHEN NOT l.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS accepted_count,
+                CASE WHEN NOT l.declined AND l.is_opportunity THEN 1 ELSE 0 END AS accepted_count,
                 l.declined::int AS declined_count,
-                CASE WHEN NOT l.declined AND l.type = 'opportunity' THEN 1 ELSE 0 END AS opportunity_count,
-                CASE WHEN NOT l.declined AND {LT_STATUS_SQL} = 'won' THEN 1 ELSE 0 END AS won_count,
-                CASE WHEN NOT l.declined AND {LT_STATUS_SQL} = 'won'
-                     THEN COALESCE(l.expected_revenue, 0) ELSE 0 END AS won_revenue,
-                CASE WHEN l.declined THEN 0.0 WHEN l.type = 'opportunity' THEN 100.0 END AS acceptance_rate,
+                CASE WHEN NOT l.declined AND l.is_opportunity THEN 1 ELSE 0 END AS opportunity_count,
+                CASE WHEN NOT l.declined AND {status} = 'won' THEN 1 ELSE 0 END AS won_count,
+                CASE WHEN NOT l.declined AND {status} = 'won' THEN l.expected_revenue ELSE 0 END AS won_revenue,
+                CASE WHEN l.declined THEN 0.0 WHEN l.is_opportunity THEN 100.0 END AS acceptance_rate,
                 ans.hours AS answer_hours,
                 med.median AS median_answer_hours,
                 c.currency_id AS company_currency
