@@ -30,5 +30,6 @@ lint:          ## ruff and pylint-odoo only
 pot:           ## regenerate lead_tracking/i18n/lead_tracking.pot from the code
 	$(PYTHON) -m tools.pot
 
-clean:         ## remove every private server and database under .run (stop them first)
+clean:         ## stop and remove every private server and database of this checkout, and .run
+	$(PYTHON) -m tools.pg clean
 	rm -rf .run

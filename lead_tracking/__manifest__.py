@@ -25,6 +25,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "license": "LGPL-3",
     "depends": ["crm", "portal"],
     "excludes": ["website_crm_partner_assign"],
+    "pre_init_hook": "pre_init_hook",
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/lead_tracking_security.xml",

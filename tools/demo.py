@@ -1,9 +1,11 @@
 """``make demo``: serve Odoo with lead_tracking and its demo data on http://127.0.0.1:8069.
 
-The server and the ``lead_tracking_demo`` database live under ``.run/pg`` and
-are kept between runs: the first run creates the database and installs the
-addon with demo data, later runs upgrade the addon and start at once.
-Ctrl-C stops Odoo and PostgreSQL.
+The server and the ``lead_tracking_demo`` database live under ``.run/pg`` (as
+root in a checkout the ``postgres`` user cannot reach, in a folder of
+postgres's own derived from the checkout's path: see ``tools/pg.py``) and are
+kept between runs: the first run creates the database and installs the addon
+with demo data, later runs upgrade the addon and start at once.  Ctrl-C stops
+Odoo and PostgreSQL; ``make clean`` removes the server and its data.
 """
 
 import argparse

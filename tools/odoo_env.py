@@ -44,6 +44,14 @@ def odoo_addons_paths():
     return [*paths, str(ROOT)]
 
 
+def addon_dir(name):
+    """Folder of addon ``name`` as Odoo finds it with the addons paths we give it (first one wins), or None."""
+    for path in odoo_addons_paths():
+        if (Path(path) / name / "__manifest__.py").is_file():
+            return Path(path) / name
+    return None
+
+
 def write_config(cluster, name, **options):
     """Write ``.run/<name>.conf`` for Odoo on ``cluster`` and return its path."""
     RUN.mkdir(exist_ok=True)

@@ -6,15 +6,35 @@ unix socket and on 127.0.0.1 at a free port.  initdb refuses to run as root,
 so when the command runs as root the server runs as the ``postgres`` system
 user (``runuser``); the database superuser is always ``odoo``, because Odoo
 refuses to connect as ``postgres``.
+
+Running as ``postgres`` means the server must be able to reach its own data
+directory and socket.  A root checkout inside a folder only root may enter
+(``/root/...``, a ``mktemp -d`` folder) is out of its reach, and initdb stops
+at "could not change directory ... Permission denied".  In that case, and only
+then, a cluster's data and socket live outside the checkout, in a folder
+derived from the checkout's path, ``<postgres's home>/lead_tracking-<sha1 of
+the path>/<name>`` (``/var/tmp`` when postgres has no home), owned by
+postgres, mode 0700.  postgres's home, rather than ``/var/tmp``, because
+systemd cleans ``/var/tmp`` of files untouched for 30 days and the demo
+cluster must survive that; and nobody else may write there.  The same path
+gives the same folder on every run, so the demo database persists; the
+socket path stays well under the 107-byte unix limit.  Everything else of
+the cluster (its server log, the Odoo configurations and filestores) stays
+under ``.run/<name>``.  ``python3 -m tools.pg clean`` (``make clean``) stops
+and removes this checkout's clusters, wherever they live.
 """
 
+import argparse
 import contextlib
 import glob
+import hashlib
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,14 +91,56 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class Cluster:
-    """One private server: ``.run/<name>/data`` holds its files, ``.run/<name>`` its socket."""
+def outside_root():
+    """This checkout's folder for clusters postgres cannot reach under ``.run`` (see the module docstring)."""
+    digest = hashlib.sha1(str(ROOT).encode(), usedforsecurity=False).hexdigest()[:10]
+    try:
+        home = Path(pwd.getpwnam("postgres").pw_dir)
+    except KeyError:  # no PostgreSQL on this machine: nothing can live outside
+        home = Path("/var/tmp")
+    return (home if home.is_dir() else Path("/var/tmp")) / f"lead_tracking-{digest}"
 
-    def __init__(self, name):
+
+def postgres_can_enter(path):
+    """Whether the postgres system user may enter ``path`` (which needs search permission on every parent)."""
+    probe = ["runuser", "-u", "postgres", "--", "test", "-x", str(path)]
+    return subprocess.run(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+
+
+def cluster_home(name):
+    """Folder of cluster ``name``'s data and socket: ``.run/<name>``, or outside when postgres can't reach it.
+
+    Only the checkout itself is checked: ``init`` opens ``.run`` and ``.run/<name>`` to postgres."""
+    if os.geteuid() == 0 and not postgres_can_enter(ROOT):
+        return outside_root() / name
+    return RUN / name
+
+
+def _postgres_dir(path):
+    """Create ``path`` for postgres alone (mode 0700); refuse one somebody else prepared, such as a symlink."""
+    entry = pwd.getpwnam("postgres")
+    try:
+        os.mkdir(path, 0o700)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != entry.pw_uid or info.st_mode & 0o022:
+        raise PgError(f"{path} is not a folder of the postgres user closed to others; remove it and run again.")
+
+
+class Cluster:
+    """One private server: ``<home>/data`` holds its files, ``<home>`` its socket, ``.run/<name>`` the rest.
+
+    ``home`` is ``.run/<name>`` too, unless postgres cannot reach the checkout (see ``cluster_home``)."""
+
+    def __init__(self, name, home=None):
         self.name = name
-        self.base = RUN / name
-        self.datadir = self.base / "data"
-        self.sockdir = self.base
+        self.base = RUN / name  # server log; callers put the Odoo filestore here
+        self.home = Path(home) if home else cluster_home(name)
+        self.outside = self.home != self.base
+        self.datadir = self.home / "data"
+        self.sockdir = self.home
         self.logfile = self.base / "server.log"
         self.port = None
         self._started_here = False
@@ -92,10 +154,10 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return cmd
 
-    def _run(self, binary, *args, check=True):
-        proc = subprocess.run(self._cmd(binary, *args), capture_output=True, text=True, check=False)
+    def _run(self, binary, *args, check=True, stdout=subprocess.PIPE):
+        proc = subprocess.run(self._cmd(binary, *args), stdout=stdout, stderr=subprocess.PIPE, text=True, check=False)
         if check and proc.returncode:
-            raise PgError(f"{binary} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+            raise PgError(f"{binary} failed: {proc.stderr.strip() or (proc.stdout or '').strip()}")
         return proc
 
     def _own(self, path):
@@ -125,9 +187,13 @@ class Cluster:
         if (self.datadir / "PG_VERSION").exists():
             return
         self.base.mkdir(parents=True, exist_ok=True)
-        for path in (RUN, self.base):
-            os.chmod(path, 0o755)
-        self._own(self.base)
+        if self.outside:
+            _postgres_dir(self.home.parent)
+            _postgres_dir(self.home)
+        else:
+            for path in (RUN, self.base):
+                os.chmod(path, 0o755)
+            self._own(self.base)
         self._run(
             "initdb",
             "-D",
@@ -152,19 +218,14 @@ class Cluster:
             return self.port
         self.init()
         self.port = free_port()
-        self._run(
-            "pg_ctl",
-            "-D",
-            self.datadir,
-            "-l",
-            self.logfile,
-            "-w",
-            "-t",
-            "60",
-            "start",
-            "-o",
-            f"-p {self.port} -k {self.sockdir}",
-        )
+        args = ("-D", self.datadir, "-w", "-t", "60", "start", "-o", f"-p {self.port} -k {self.sockdir}")
+        if self.outside:
+            # postgres cannot open a file under .run: this process opens the log and lends it as
+            # pg_ctl's output, which, without -l, is where the server writes.
+            with open(self.logfile, "a", encoding="utf-8") as log:
+                self._run("pg_ctl", *args, stdout=log)
+        else:
+            self._run("pg_ctl", "-l", self.logfile, *args)
         self._started_here = True
         return self.port
 
@@ -179,6 +240,10 @@ class Cluster:
         self._started_here = True
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+        if self.outside:
+            shutil.rmtree(self.home, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the checkout's folder goes with its last cluster
+                self.home.parent.rmdir()
 
     # -- SQL -------------------------------------------------------------
     @property
@@ -249,3 +314,29 @@ def wait_for(predicate, timeout=30.0, step=0.2):
             return True
         time.sleep(step)
     return False
+
+
+def clean():
+    """Stop and remove every cluster of this checkout, under ``.run`` and outside it; 0 when all went."""
+    outside = outside_root()
+    homes = [path.parent.parent for path in RUN.glob("*/data/PG_VERSION")]
+    if outside.is_dir():
+        if not os.access(outside, os.W_OK | os.X_OK):
+            print(f"{outside} holds clusters root made for this checkout: run make clean as root.", file=sys.stderr)
+            return 1
+        homes += [path for path in outside.iterdir() if path.is_dir()]
+    for home in homes:
+        Cluster(home.name, home=home).destroy()
+    return 0
+
+
+def main(argv=None):
+    """``python3 -m tools.pg clean``: the part of ``make clean`` that ``rm -rf .run`` cannot do."""
+    parser = argparse.ArgumentParser(description="Manage this checkout's private PostgreSQL servers.")
+    parser.add_argument("command", choices=["clean"], help="clean: stop and remove every server of this checkout")
+    parser.parse_args(argv)
+    return clean()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

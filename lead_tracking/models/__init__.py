@@ -1,4 +1,6 @@
 from . import crm_lead
+from . import crm_lead_assignment
+from . import crm_lead_reseller
 from . import crm_reseller_activation
 from . import crm_reseller_level
 from . import crm_team

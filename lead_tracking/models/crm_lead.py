@@ -1,47 +1,50 @@
+import logging
 import math
-import random
 from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
 
-# ---- lead intelligence: begin -------------------------------------------------------------
+from .res_company import LT_DEFAULT_QUALITY_DOMAIN
+
+_logger = logging.getLogger(__name__)
+
 LT_SCORE_TIERS = [("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")]
-LT_LIFECYCLE_STAGES = [
-    ("lead", "Lead"),
-    ("prospect", "Prospect"),
-    ("customer", "Customer"),
-    ("repeat_customer", "Repeat Customer"),
-]
 # Fields whose change can move a customer between lifecycle stages.
 LT_LIFECYCLE_TRIGGERS = {"partner_id", "stage_id", "active", "type", "probability"}
-# ---- lead intelligence: end ---------------------------------------------------------------
+# Stored fields a quality definition never needs: bookkeeping that changes on every write, and the
+# columns lead_tracking derives itself (a definition built on them would depend on itself).
+LT_QUALITY_IGNORED = {
+    "write_date", "write_uid", "create_uid", "score_tier", "is_quality_lead", "closing_score",
+    "assignment_reason", "reseller_assign_note", "reseller_assigned_date",
+}
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    # Kept by lead intelligence (set-based refresh); read by assignment and reports.
-    is_quality_lead = fields.Boolean(
-        string="Quality Lead",
-        readonly=True,
-        copy=False,
-        help="The lead matches its company's definition of a quality lead (CRM Settings).",
-    )
-
-    # ---- lead intelligence: begin ---------------------------------------------------------
-    # Plain stored columns filled by set-based SQL (_lt_refresh_leads): NULL-able, so bulk
-    # INSERTs that ignore them stay valid until the next refresh. Neither this one nor is_quality_lead
-    # is indexed: two or three values select too much for an index to help a search, and each index
-    # on a refreshed column is one more write per changed lead.
+    # Both are computed by the ORM on create and write, for the whole batch in memory (no query of
+    # their own); bulk paths that bypass the ORM refresh them in SQL (_lt_refresh_leads). Neither is
+    # indexed: two or three values select too much for an index to help, and each index on them
+    # would be one more write per changed lead.
     score_tier = fields.Selection(
         LT_SCORE_TIERS,
+        compute="_compute_score_tier",
+        store=True,
         readonly=True,
         copy=False,
         help="Cold, warm or hot, from the probability and the thresholds set in CRM Settings.",
+    )
+    is_quality_lead = fields.Boolean(
+        string="Quality Lead",
+        compute="_compute_is_quality_lead",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="The lead matches its company's definition of a quality lead (CRM Settings).",
     )
     lifecycle_stage = fields.Selection(
         related="partner_id.lifecycle_stage",
@@ -74,25 +77,64 @@ class CrmLead(models.Model):
         sanitize=False,
     )
 
+    # -- tiers and quality, computed by the ORM --
+    @api.depends("probability", "company_id")
+    def _compute_score_tier(self):
+        for lead in self:
+            company = lead.company_id or self.env.company
+            probability = lead.probability or 0.0
+            if probability >= company.lt_score_hot_threshold:
+                lead.score_tier = "hot"
+            elif probability >= company.lt_score_warm_threshold:
+                lead.score_tier = "warm"
+            else:
+                lead.score_tier = "cold"
+
+    def _lt_quality_depends(self):
+        # A company's definition may use any field of the lead; the written ones are re-evaluated in memory.
+        return [
+            name for name, field in self._fields.items()
+            if field.store and field.type != "one2many" and name not in LT_QUALITY_IGNORED
+            and not name.startswith(("message_", "activity_"))
+        ]
+
+    @api.depends(lambda self: self._lt_quality_depends())
+    def _compute_is_quality_lead(self):
+        by_company = defaultdict(list)
+        for lead in self:
+            by_company[lead.company_id or self.env.company].append(lead.id)
+        for company, ids in by_company.items():
+            leads = self.browse(ids)
+            domain = company.sudo()._lt_quality_domain_list()
+            try:
+                matching = leads.filtered_domain(domain)
+            except (KeyError, ValueError, TypeError):
+                # a definition that no longer fits the model (a field went away with its module)
+                _logger.warning("Quality lead definition of %s cannot be evaluated; using the default", company.name)
+                matching = leads.filtered_domain(safe_eval(LT_DEFAULT_QUALITY_DOMAIN))
+            matching.is_quality_lead = True
+            (leads - matching).is_quality_lead = False
+
     # -- create / write hooks --
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        if not self.env.context.get("lt_skip_intelligence"):
-            leads._lt_refresh_leads(lifecycle=any(vals.get("partner_id") for vals in vals_list))
+        self.env["res.partner"]._lt_lifecycle_schedule(leads.partner_id.ids)
         return leads
 
     def write(self, vals):
-        if self.env.context.get("lt_skip_intelligence"):
-            return super().write(vals)
-        old_partner_ids = set()
-        if "partner_id" in vals:
-            old_partner_ids = {lead.partner_id.id for lead in self if lead.partner_id}
+        lifecycle = bool(LT_LIFECYCLE_TRIGGERS & set(vals))
+        old_partner_ids = self.partner_id.ids if lifecycle else []
         self._lt_capture_closing_score(vals)
         res = super().write(vals)
-        lifecycle = bool(LT_LIFECYCLE_TRIGGERS & set(vals))
-        self._lt_refresh_leads(lifecycle=lifecycle, extra_partner_ids=old_partner_ids)
+        if lifecycle:
+            self.env["res.partner"]._lt_lifecycle_schedule(old_partner_ids + self.partner_id.ids)
         return res
+
+    def unlink(self):
+        # Merged tails and deleted leads no longer count in their customer's lifecycle.
+        self.env["res.partner"]._lt_lifecycle_schedule(self.partner_id.ids)
+        return super().unlink()
 
     def _lt_capture_closing_score(self, vals):
         """Keep the automated probability of leads about to be won or lost, and forget it on reopening."""
@@ -116,58 +158,54 @@ class CrmLead(models.Model):
         elif vals.get("active") and len(self) == 1 and not self.active:
             vals["closing_score"] = False
 
-    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
-        partner_ids = set(self.partner_id.ids)
-        head = super()._merge_opportunity(user_id=user_id, team_id=team_id, auto_unlink=auto_unlink,
-                                          max_length=max_length)
-        tails = (self - head).exists()
-        if auto_unlink and tails:
-            # This Odoo build does not delete merged tails (the unlink overrides of crm, mail and
-            # their mixins never call down): delete them with the base ORM delete, with their
-            # activities and followers, or they keep counting in the customer's lifecycle.
-            for model in ("mail.activity", "mail.followers"):
-                linked = self.env[model].sudo().search([("res_model", "=", self._name), ("res_id", "in", tails.ids)])
-                models.BaseModel.unlink(linked)
-            models.BaseModel.unlink(tails.sudo())
-        self.env["res.partner"]._lt_refresh_lifecycle(partner_ids | set(head.partner_id.ids))
-        return head
-
-    def toggle_active(self):
-        res = super().toggle_active()
-        # crm rewrites probability after archiving/restoring: tiers must follow.
-        self._lt_refresh_leads()
-        return res
-
     def _update_automated_probabilities(self):
         res = super()._update_automated_probabilities()
         # crm updates probabilities with raw SQL: refresh the tiers of every lead.
         self.browse().with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False, quality=False)
         return res
 
-    # -- set-based refresh --
-    def _lt_quality_company_domains(self, company_ids=None):
-        """{company id: domain} of the quality definition of each company (or the given ones)."""
+    # -- crm's naive Bayes, one lookup fewer per team --
+    def _pls_get_naive_bayes_probabilities(self, batch_mode=False):
+        # crm looks the first stage up again for every team of the frequency table, on every
+        # probability computation; look it up once per computation instead.
+        first_stage = self.env["crm.stage"].search([("team_id", "=", False)], order="sequence, id", limit=1)
+        leads = self.with_context(lt_pls_first_stage=first_stage.id or 0)
+        return super(CrmLead, leads)._pls_get_naive_bayes_probabilities(batch_mode=batch_mode)
+
+    def _pls_get_won_lost_total_count(self, team_results):
+        first_stage_id = self.env.context.get("lt_pls_first_stage")
+        if first_stage_id is None:
+            return super()._pls_get_won_lost_total_count(team_results)
+        counts = team_results.get("stage_id", {}).get(str(first_stage_id or False))
+        if not counts:
+            return 0, 0, 0
+        return counts["won"], counts["lost"], counts["won"] + counts["lost"]
+
+    # -- set-based refresh (bulk paths that bypass the ORM) --
+    def _lt_quality_sql(self, company_ids=None):
+        """SQL boolean expression over alias ``l``: whether the lead matches its company's definition.
+
+        Each definition is evaluated on the lead's own row (a correlated EXISTS on the primary key),
+        so the plan stays linear whatever the memory PostgreSQL may use for hashing."""
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Company = self.env["res.company"].sudo()
         companies = Company.browse(company_ids) if company_ids else Company.search([("id", "!=", 0)])
-        return {company.id: company._lt_quality_domain_list() for company in companies}
-
-    def _lt_quality_sql(self, company_ids=None):
-        """SQL boolean expression over alias ``l``: whether the lead matches its company's definition."""
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
-        default_company = self.env.company.id
         cases = []
-        for company_id, domain in self._lt_quality_company_domains(company_ids).items():
-            query = Lead._where_calc(domain)
-            cases.append(SQL("WHEN COALESCE(l.company_id, %s) = %s THEN l.id IN %s",
-                             default_company, company_id, query.subselect()))
+        for company in companies:
+            query = Lead._where_calc(company._lt_quality_domain_list())
+            query.add_where(SQL("%s = l.id", SQL.identifier(query.table, "id")))
+            cases.append(SQL("WHEN COALESCE(l.company_id, %s) = %s THEN EXISTS(%s)",
+                             self.env.company.id, company.id, query.select(SQL("1"))))
         if not cases:
             return SQL("FALSE")
         return SQL("(CASE %s ELSE FALSE END)", SQL(" ").join(cases))
 
-    def _lt_refresh_leads(self, lifecycle=True, extra_partner_ids=(), company_ids=None, tiers=True,
-                          quality=True):
-        """Recompute score_tier and is_quality_lead of ``self`` (all leads when empty and called from
-        _lt_refresh_all) in one UPDATE, then the lifecycle of their customers."""
+    def _lt_refresh_leads(self, lifecycle=True, company_ids=None, tiers=True, quality=True):
+        """Recompute score_tier and is_quality_lead of ``self`` (all leads when empty and called with
+        the ``lt_refresh_all`` context key) in one UPDATE, and the lifecycle of their customers.
+
+        For writes that bypass the ORM (assignment, crm's probability update, bulk loads, a new
+        definition in Settings); ORM writes get the same values from the fields' computes."""
         lead_ids = self.ids
         if not lead_ids and not self.env.context.get("lt_refresh_all"):
             return
@@ -187,8 +225,8 @@ class CrmLead(models.Model):
             where.append(SQL("c.id = ANY(%s)", list(company_ids)))
         ident = SQL.identifier
         # New values are computed once per lead (OFFSET 0 keeps PostgreSQL from inlining them into both
-        # the SET and the comparison, which would run the quality subquery twice), and only leads whose
-        # values change are written: a written row costs a new entry in each of crm_lead's ~30 indexes.
+        # the SET and the comparison), and only leads whose values change are written: a written row
+        # costs a new entry in each of crm_lead's ~30 indexes.
         fresh = SQL(
             "SELECT l.id, %s FROM crm_lead l JOIN res_company c ON %s OFFSET 0",
             SQL(", ").join(SQL("%s AS %s, l.%s AS %s", value, ident(name), ident(name), ident(f"old_{name}"))
@@ -199,8 +237,7 @@ class CrmLead(models.Model):
                                  for name in values)
         sets = SQL(", ").join(SQL("%s = n.%s", ident(name), ident(name)) for name in values)
         Partner = self.env["res.partner"]
-        lifecycle_sql = Partner._lt_lifecycle_sql(extra_partner_ids, lead_ids=lead_ids) \
-            if lifecycle and lead_ids else None
+        lifecycle_sql = Partner._lt_lifecycle_sql(lead_ids=lead_ids) if lifecycle and lead_ids else None
         update = SQL("UPDATE crm_lead l SET %s FROM (%s) n WHERE n.id = l.id AND (%s)", sets, fresh, stale)
         if lifecycle_sql:
             # One round trip for both: the partner update reads stage/partner/type, which the lead
@@ -208,7 +245,7 @@ class CrmLead(models.Model):
             ctes, partner_update = lifecycle_sql
             update = SQL("WITH %s, lt_partner_update AS (%s RETURNING 1) %s", ctes, partner_update, update)
         self.env.cr.execute(update)
-        self.invalidate_model(["score_tier", "is_quality_lead"])
+        self.invalidate_model(["score_tier", "is_quality_lead"], flush=False)
         if lifecycle_sql:
             Partner._lt_invalidate_lifecycle()
 
@@ -499,245 +536,3 @@ class CrmLead(models.Model):
                 for line in lines
             )
             lead.lt_score_explanation_html = Markup("<ul class='o_lt_score_explanation mb-0'>{}</ul>").format(items)
-
-    # ---- lead intelligence: end -----------------------------------------------------------
-
-# ---- Resellers (issue 5) -------------------------------------------------------
-class CrmLeadReseller(models.Model):
-    _inherit = "crm.lead"
-
-    reseller_id = fields.Many2one(
-        "res.partner",
-        index="btree_not_null",
-        tracking=True,
-        copy=False,
-        domain="[('reseller_level_id', '!=', False)]",
-        help="The reseller partner this lead is handed to; its portal users see and work the lead.",
-    )
-    reseller_assigned_date = fields.Datetime(string="Reseller Assigned On", copy=False, readonly=True)
-    reseller_declined_ids = fields.Many2many(
-        "res.partner",
-        "crm_lead_reseller_declined_rel",
-        "lead_id",
-        "partner_id",
-        string="Declined by Resellers",
-        copy=False,
-        help="Resellers that declined this lead: automatic assignment never offers it to them again.",
-    )
-    reseller_assign_note = fields.Char(
-        string="Reseller Assignment Note",
-        copy=False,
-        readonly=True,
-        help="Why the last automatic reseller assignment left this lead without a reseller.",
-    )
-    reseller_portal_url = fields.Char(string="Reseller Portal Link", compute="_compute_reseller_portal_url")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        now = fields.Datetime.now()
-        for vals in vals_list:
-            if vals.get("reseller_id") and "reseller_assigned_date" not in vals:
-                vals["reseller_assigned_date"] = now
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "reseller_id" in vals and "reseller_assigned_date" not in vals:
-            vals = dict(vals, reseller_assigned_date=fields.Datetime.now() if vals["reseller_id"] else False)
-            if vals["reseller_id"]:
-                vals.setdefault("reseller_assign_note", False)
-        return super().write(vals)
-
-    def action_assign_reseller(self):
-        """Give each lead of ``self`` without a reseller one, drawn at random by reseller weight.
-
-        Candidates are resellers with a level and a weight above 0 that did not decline the lead;
-        those in the lead's state come first, then those in its country, then (a Settings choice)
-        any. Leads locked by another transaction are skipped, not waited for, so concurrent runs
-        never hand one lead to two resellers. Leads left without a reseller say why.
-        Returns a notification telling how many leads received a reseller.
-        """
-        assigned = self._lt_reseller_assign()
-        if len(self) == 1 and not assigned and self.reseller_assign_note:
-            raise UserError(self.reseller_assign_note)
-        left = len(self.filtered(lambda lead: not lead.reseller_id))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if assigned else "warning",
-                "message": _(
-                    "%(assigned)s lead(s) given to a reseller, %(left)s left without one.",
-                    assigned=len(assigned),
-                    left=left,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
-    def _lt_reseller_assign(self, rng=None):
-        """Set-based core of :meth:`action_assign_reseller`; returns the leads assigned."""
-        if not self:
-            return self.browse()
-        self.flush_model(["reseller_id", "active", "state_id", "country_id", "probability", "company_id"])
-        self.env["res.partner"].flush_model(
-            ["reseller_level_id", "reseller_weight", "active", "state_id", "country_id", "company_id"]
-        )
-        cr = self.env.cr
-        cr.execute(
-            """
-            SELECT l.id, l.state_id, l.country_id, l.company_id
-              FROM crm_lead l
-             WHERE l.id = ANY(%s) AND l.reseller_id IS NULL AND l.active
-               AND COALESCE(l.probability, 0) < 100
-             ORDER BY l.id
-               FOR UPDATE SKIP LOCKED
-            """,
-            [list(self.ids)],
-        )
-        leads = cr.fetchall()
-        if not leads:
-            return self.browse()
-        cr.execute(
-            """
-            SELECT p.id, p.state_id, p.country_id, p.reseller_weight, p.company_id
-              FROM res_partner p
-              JOIN crm_reseller_level lvl ON lvl.id = p.reseller_level_id AND lvl.active
-             WHERE p.active AND p.reseller_weight > 0
-             ORDER BY p.id
-            """
-        )
-        resellers = cr.fetchall()
-        cr.execute(
-            "SELECT lead_id, partner_id FROM crm_lead_reseller_declined_rel WHERE lead_id = ANY(%s)",
-            [[lead[0] for lead in leads]],
-        )
-        declined = {}
-        for lead_id, partner_id in cr.fetchall():
-            declined.setdefault(lead_id, set()).add(partner_id)
-        lead_companies = {lead[3] for lead in leads if lead[3]}
-        anywhere = {
-            company.id: company.lt_reseller_assign_anywhere
-            for company in self.env["res.company"].browse(lead_companies)
-        }
-        default_anywhere = self.env.company.lt_reseller_assign_anywhere
-
-        by_state, by_country = {}, {}
-        for reseller in resellers:
-            if reseller[1]:
-                by_state.setdefault(reseller[1], []).append(reseller)
-            if reseller[2]:
-                by_country.setdefault(reseller[2], []).append(reseller)
-
-        rng = rng or random.SystemRandom()
-        chosen, notes = {}, {}
-        for lead_id, state_id, country_id, company_id in leads:
-            refused = declined.get(lead_id, set())
-
-            def eligible(pool, refused=refused, company_id=company_id):
-                return [r for r in pool if r[0] not in refused and (not r[4] or not company_id or r[4] == company_id)]
-
-            pool = eligible(by_state.get(state_id, [])) if state_id else []
-            if not pool and country_id:
-                pool = eligible(by_country.get(country_id, []))
-            if not pool and anywhere.get(company_id, default_anywhere):
-                pool = eligible(resellers)
-            if pool:
-                pick = rng.choices(pool, weights=[r[3] for r in pool])[0]
-                chosen.setdefault(pick[0], []).append(lead_id)
-                continue
-            if not resellers:
-                note = _("No reseller has a level and a weight above 0.")
-            elif refused and not eligible(resellers):
-                note = _("Every reseller that could take this lead declined it.")
-            elif not (state_id or country_id):
-                note = _("The lead has no state or country and assignment to any reseller is off in Settings.")
-            else:
-                note = _("No reseller in the lead's state or country.")
-            notes.setdefault(note, []).append(lead_id)
-
-        for reseller_id, lead_ids in chosen.items():
-            self.browse(lead_ids).write({"reseller_id": reseller_id})
-        for note, lead_ids in notes.items():
-            self.browse(lead_ids).write({"reseller_assign_note": note})
-        return self.browse([lead_id for ids in chosen.values() for lead_id in ids])
-
-    @api.model
-    def _lt_reseller_cron_assign(self):
-        """Step run after the scheduled lead assignment when enabled in Settings."""
-        companies = self.env["res.company"].search([("lt_reseller_auto_assign", "=", True)])
-        if not companies:
-            return self.browse()
-        leads = self.search(
-            [
-                ("company_id", "in", companies.ids + [False]),
-                ("reseller_id", "=", False),
-                ("user_id", "=", False),
-                ("probability", "<", 100),
-            ]
-        )
-        return leads._lt_reseller_assign()
-
-    def _lt_reseller_accept(self, user, summary, date, expected_revenue):
-        """The reseller takes the lead: it becomes an opportunity, still the reseller's, with its next action."""
-        self.ensure_one()
-        self.convert_opportunity(self.partner_id)
-        self.write({"expected_revenue": expected_revenue})
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=date,
-            summary=summary,
-            user_id=(self.user_id or self.team_id.user_id or user).id,
-        )
-        self.message_post(
-            body=_(
-                "%(reseller)s is interested and has contacted the customer. Next action: %(summary)s on %(date)s.",
-                reseller=user.partner_id.display_name,
-                summary=summary,
-                date=fields.Date.to_string(date),
-            ),
-            author_id=user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
-        )
-
-    def _lt_reseller_decline(self, user, reason, contacted, spam):
-        """The reseller declines: it loses the lead and is never offered it again."""
-        self.ensure_one()
-        reseller = self.reseller_id
-        self.write({"reseller_id": False, "reseller_declined_ids": [(4, reseller.id)]})
-        self.message_post(
-            body=_(
-                "%(reseller)s is not interested. Reason: %(reason)s. Contacted the customer: %(contacted)s. "
-                "Spam: %(spam)s.",
-                reseller=reseller.display_name,
-                reason=reason,
-                contacted=_("yes") if contacted else _("no"),
-                spam=_("yes") if spam else _("no"),
-            ),
-            author_id=user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
-        )
-        if spam:
-            self.action_set_lost(lost_reason_id=self.env.ref("lead_tracking.lost_reason_spam").id)
-
-    @api.depends("type")
-    def _compute_reseller_portal_url(self):
-        for lead in self:
-            kind = "opportunity" if lead.type == "opportunity" else "lead"
-            lead.reseller_portal_url = f"{lead.get_base_url()}/my/{kind}/{lead.id}" if lead.id else False
-
-
-# ---- end Resellers -------------------------------------------------------------
-
-# --- assignment engine (issue 4) ---
-class CrmLeadAssignment(models.Model):
-    _inherit = "crm.lead"
-
-    assignment_reason = fields.Char(
-        readonly=True,
-        copy=False,
-        help="Why rule-based assignment gave this lead to its team and salesperson.",
-    )
-
-
-
-# --- end assignment engine ---

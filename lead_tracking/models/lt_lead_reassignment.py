@@ -12,4 +12,6 @@ class LtLeadReassignment(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", ondelete="set null")
     from_user_id = fields.Many2one("res.users", string="Previous Salesperson", required=True, ondelete="cascade")
     to_user_id = fields.Many2one("res.users", string="New Salesperson", ondelete="set null")
-    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    # The lead's company at the hand-over, written by whoever records it: a stored related field
+    # would make every lead deletion search this table.
+    company_id = fields.Many2one("res.company", index=True)

@@ -52,7 +52,10 @@ class ResCompany(models.Model):
             company._lt_quality_domain_list(raise_error=True)
 
     def _lt_quality_domain_list(self, raise_error=False):
-        """The quality definition as a domain, checked against crm.lead; the default one when broken."""
+        """The quality definition as a domain; the default one when it cannot be read.
+
+        With ``raise_error`` the definition is also checked against crm.lead (unknown fields, bad
+        operators) and a ValidationError says what is wrong."""
         self.ensure_one()
         text = self.lt_quality_domain or "[]"
         try:
@@ -60,7 +63,8 @@ class ResCompany(models.Model):
                                       "context_today": datetime.datetime.now, "uid": self.env.uid})
             if not isinstance(domain, (list, tuple)):
                 raise ValueError(text)
-            self.env["crm.lead"].sudo()._where_calc(domain)
+            if raise_error:
+                self.env["crm.lead"].sudo()._where_calc(domain)
         except Exception as error:  # any parse or field error: an invalid definition
             if raise_error:
                 raise ValidationError(

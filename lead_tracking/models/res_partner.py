@@ -6,7 +6,6 @@ from odoo.tools import SQL
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    # ---- lead intelligence: begin ---------------------------------------------------------
     lifecycle_stage = fields.Selection(
         [("lead", "Lead"), ("prospect", "Prospect"), ("customer", "Customer"),
          ("repeat_customer", "Repeat Customer")],
@@ -18,13 +17,54 @@ class ResPartner(models.Model):
     )
 
     def write(self, vals):
-        moved = set()
+        moved = []
         if "parent_id" in vals or "is_company" in vals:
-            moved = set(self.commercial_partner_id.ids)
+            moved = self.commercial_partner_id.ids
         res = super().write(vals)
         if moved:
-            self._lt_refresh_lifecycle(moved | set(self.ids))
+            self._lt_lifecycle_schedule(moved + self.ids)
         return res
+
+    # Lifecycle stages are refreshed once per transaction for every customer touched, not once per
+    # lead written: crm writes leads one by one in many flows (conversion, merge, assignment).
+    # Pending customers are refreshed in one statement when the transaction commits, or earlier
+    # when someone reads or searches the stage (see flush_model and _fetch_query).
+    _LT_LIFECYCLE_PENDING = "lead_tracking.lifecycle"
+
+    @api.model
+    def _lt_lifecycle_schedule(self, partner_ids):
+        """Have the lifecycle stage of these partners' companies refreshed before it is next read."""
+        partner_ids = [pid for pid in partner_ids if pid]
+        if not partner_ids:
+            return
+        data = self.env.cr.precommit.data
+        if self._LT_LIFECYCLE_PENDING not in data:
+            data[self._LT_LIFECYCLE_PENDING] = set()
+            self.env.cr.precommit.add(self.sudo()._lt_lifecycle_run_pending)
+        data[self._LT_LIFECYCLE_PENDING].update(partner_ids)
+        self._lt_invalidate_lifecycle()
+
+    @api.model
+    def _lt_lifecycle_run_pending(self):
+        pending = self.env.cr.precommit.data.get(self._LT_LIFECYCLE_PENDING)
+        if not pending:
+            return
+        partner_ids = list(pending)
+        pending.clear()
+        self._lt_refresh_lifecycle(partner_ids)
+
+    def flush_model(self, fnames=None):
+        res = super().flush_model(fnames)
+        # Only an explicit request for the stage: flush_all() flushes every dirty model without
+        # names, many times per lead in crm's flows.
+        if fnames and "lifecycle_stage" in fnames:
+            self._lt_lifecycle_run_pending()
+        return res
+
+    def _fetch_query(self, query, fields):
+        if any(field.name == "lifecycle_stage" for field in fields):
+            self._lt_lifecycle_run_pending()
+        return super()._fetch_query(query, fields)
 
     @api.model
     def _lt_lifecycle_sql(self, partner_ids=(), lead_ids=None, all_partners=False):
@@ -80,16 +120,17 @@ class ResPartner(models.Model):
         parts = self._lt_lifecycle_sql(partner_ids, lead_ids=lead_ids, all_partners=all_partners)
         if not parts:
             return
-        self.env.flush_all()
+        self.env["crm.lead"].flush_model(["partner_id", "stage_id", "active", "type"])
+        self.flush_model(["parent_id", "commercial_partner_id", "is_company"])
         self.env.cr.execute(SQL("WITH %s %s", *parts))
         self._lt_invalidate_lifecycle()
 
     def _lt_invalidate_lifecycle(self):
-        self.env["res.partner"].invalidate_model(["lifecycle_stage"])
-        self.env["crm.lead"].invalidate_model(["lifecycle_stage"])
+        # flush=False: flushing lifecycle_stage would run the pending refresh (flush_model above).
+        self.env["res.partner"].invalidate_model(["lifecycle_stage"], flush=False)
+        self.env["crm.lead"].invalidate_model(["lifecycle_stage"], flush=False)
 
-    # ---- lead intelligence: end -----------------------------------------------------------
-    # ---- Resellers (issue 5) -------------------------------------------------
+    # -- resellers --
     reseller_level_id = fields.Many2one(
         "crm.reseller.level", index="btree_not_null", tracking=True
     )
@@ -155,5 +196,3 @@ class ResPartner(models.Model):
             }
         )
         return action
-
-    # ---- end Resellers -------------------------------------------------------

@@ -222,3 +222,6 @@ class TestDatagen(TransactionCase):
                 matches[lead.id] += 1
         self.assertEqual(len(matches), 400, "every lead fits at least one team")
         self.assertTrue(any(count > 1 for count in matches.values()), "team domains overlap")
+        emails = Counter(leads.filtered("email_normalized").mapped("email_normalized"))
+        self.assertEqual(set(emails.values()), {1, 2}, "some leads came in twice")
+        self.assertAlmostEqual(sum(count == 2 for count in emails.values()), 400 / 20, delta=5)

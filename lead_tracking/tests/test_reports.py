@@ -481,12 +481,11 @@ class TestReports(LeadTrackingCase):
         self._assert_summaries_match()
         self._assert_summaries_match(user=self.salesman)
         # deleted leads and resellers take their lines (declines included) with them
-        # (in SQL: this workplace's Odoo snapshot leaves records in place on unlink)
-        self.env.cr.execute("DELETE FROM crm_lead WHERE id = %s", [self.leads[2].id])
-        self.env.invalidate_all()
+        self.leads[2].unlink()
+        self.env.flush_all()
         self._assert_summaries_match()
-        self.env.cr.execute("DELETE FROM res_partner WHERE id = %s", [silver.id])
-        self.env.invalidate_all()
+        silver.unlink()
+        self.env.flush_all()
         self._assert_summaries_match()
         self._assert_summaries_match(user=self.salesman_all, companies=self.company2)
         # the summaries really answer these reads: emptied, they answer nothing until rebuilt

@@ -1,0 +1,229 @@
+# crm.lead is extended in one file per capability, as Odoo's own addons split a model they extend.
+# pylint: disable=consider-merging-classes-inherited
+import random
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    reseller_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
+        domain="[('reseller_level_id', '!=', False)]",
+        help="The reseller partner this lead is handed to; its portal users see and work the lead.",
+    )
+    reseller_assigned_date = fields.Datetime(string="Reseller Assigned On", copy=False, readonly=True)
+    reseller_declined_ids = fields.Many2many(
+        "res.partner",
+        "crm_lead_reseller_declined_rel",
+        "lead_id",
+        "partner_id",
+        string="Declined by Resellers",
+        copy=False,
+        help="Resellers that declined this lead: automatic assignment never offers it to them again.",
+    )
+    reseller_assign_note = fields.Char(
+        string="Reseller Assignment Note",
+        copy=False,
+        readonly=True,
+        help="Why the last automatic reseller assignment left this lead without a reseller.",
+    )
+    reseller_portal_url = fields.Char(string="Reseller Portal Link", compute="_compute_reseller_portal_url")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("reseller_id") and "reseller_assigned_date" not in vals:
+                vals["reseller_assigned_date"] = now
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "reseller_id" in vals and "reseller_assigned_date" not in vals:
+            vals = dict(vals, reseller_assigned_date=fields.Datetime.now() if vals["reseller_id"] else False)
+            if vals["reseller_id"]:
+                vals.setdefault("reseller_assign_note", False)
+        return super().write(vals)
+
+    def action_assign_reseller(self):
+        """Give each lead of ``self`` without a reseller one, drawn at random by reseller weight.
+
+        Candidates are resellers with a level and a weight above 0 that did not decline the lead;
+        those in the lead's state come first, then those in its country, then (a Settings choice)
+        any. Leads locked by another transaction are skipped, not waited for, so concurrent runs
+        never hand one lead to two resellers. Leads left without a reseller say why.
+        Returns a notification telling how many leads received a reseller.
+        """
+        assigned = self._lt_reseller_assign()
+        if len(self) == 1 and not assigned and self.reseller_assign_note:
+            raise UserError(self.reseller_assign_note)
+        left = len(self.filtered(lambda lead: not lead.reseller_id))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if assigned else "warning",
+                "message": _(
+                    "%(assigned)s lead(s) given to a reseller, %(left)s left without one.",
+                    assigned=len(assigned),
+                    left=left,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _lt_reseller_assign(self, rng=None):
+        """Set-based core of :meth:`action_assign_reseller`; returns the leads assigned."""
+        if not self:
+            return self.browse()
+        self.flush_model(["reseller_id", "active", "state_id", "country_id", "probability", "company_id"])
+        self.env["res.partner"].flush_model(
+            ["reseller_level_id", "reseller_weight", "active", "state_id", "country_id", "company_id"]
+        )
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT l.id, l.state_id, l.country_id, l.company_id
+              FROM crm_lead l
+             WHERE l.id = ANY(%s) AND l.reseller_id IS NULL AND l.active
+               AND COALESCE(l.probability, 0) < 100
+             ORDER BY l.id
+               FOR UPDATE SKIP LOCKED
+            """,
+            [list(self.ids)],
+        )
+        leads = cr.fetchall()
+        if not leads:
+            return self.browse()
+        cr.execute(
+            """
+            SELECT p.id, p.state_id, p.country_id, p.reseller_weight, p.company_id
+              FROM res_partner p
+              JOIN crm_reseller_level lvl ON lvl.id = p.reseller_level_id AND lvl.active
+             WHERE p.active AND p.reseller_weight > 0
+             ORDER BY p.id
+            """
+        )
+        resellers = cr.fetchall()
+        cr.execute(
+            "SELECT lead_id, partner_id FROM crm_lead_reseller_declined_rel WHERE lead_id = ANY(%s)",
+            [[lead[0] for lead in leads]],
+        )
+        declined = {}
+        for lead_id, partner_id in cr.fetchall():
+            declined.setdefault(lead_id, set()).add(partner_id)
+        lead_companies = {lead[3] for lead in leads if lead[3]}
+        anywhere = {
+            company.id: company.lt_reseller_assign_anywhere
+            for company in self.env["res.company"].browse(lead_companies)
+        }
+        default_anywhere = self.env.company.lt_reseller_assign_anywhere
+
+        by_state, by_country = {}, {}
+        for reseller in resellers:
+            if reseller[1]:
+                by_state.setdefault(reseller[1], []).append(reseller)
+            if reseller[2]:
+                by_country.setdefault(reseller[2], []).append(reseller)
+
+        rng = rng or random.SystemRandom()
+        chosen, notes = {}, {}
+        for lead_id, state_id, country_id, company_id in leads:
+            refused = declined.get(lead_id, set())
+
+            def eligible(pool, refused=refused, company_id=company_id):
+                return [r for r in pool if r[0] not in refused and (not r[4] or not company_id or r[4] == company_id)]
+
+            pool = eligible(by_state.get(state_id, [])) if state_id else []
+            if not pool and country_id:
+                pool = eligible(by_country.get(country_id, []))
+            if not pool and anywhere.get(company_id, default_anywhere):
+                pool = eligible(resellers)
+            if pool:
+                pick = rng.choices(pool, weights=[r[3] for r in pool])[0]
+                chosen.setdefault(pick[0], []).append(lead_id)
+                continue
+            if not resellers:
+                note = _("No reseller has a level and a weight above 0.")
+            elif refused and not eligible(resellers):
+                note = _("Every reseller that could take this lead declined it.")
+            elif not (state_id or country_id):
+                note = _("The lead has no state or country and assignment to any reseller is off in Settings.")
+            else:
+                note = _("No reseller in the lead's state or country.")
+            notes.setdefault(note, []).append(lead_id)
+
+        for reseller_id, lead_ids in chosen.items():
+            self.browse(lead_ids).write({"reseller_id": reseller_id})
+        for note, lead_ids in notes.items():
+            self.browse(lead_ids).write({"reseller_assign_note": note})
+        return self.browse([lead_id for ids in chosen.values() for lead_id in ids])
+
+    @api.model
+    def _lt_reseller_cron_assign(self):
+        """Step run after the scheduled lead assignment when enabled in Settings."""
+        companies = self.env["res.company"].search([("lt_reseller_auto_assign", "=", True)])
+        if not companies:
+            return self.browse()
+        leads = self.search(
+            [
+                ("company_id", "in", companies.ids + [False]),
+                ("reseller_id", "=", False),
+                ("user_id", "=", False),
+                ("probability", "<", 100),
+            ]
+        )
+        return leads._lt_reseller_assign()
+
+    def _lt_reseller_accept(self, user, summary, date, expected_revenue):
+        """The reseller takes the lead: it becomes an opportunity, still the reseller's, with its next action."""
+        self.ensure_one()
+        self.convert_opportunity(self.partner_id)
+        self.write({"expected_revenue": expected_revenue})
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=date,
+            summary=summary,
+            user_id=(self.user_id or self.team_id.user_id or user).id,
+        )
+        self.message_post(
+            body=_(
+                "%(reseller)s is interested and has contacted the customer. Next action: %(summary)s on %(date)s.",
+                reseller=user.partner_id.display_name,
+                summary=summary,
+                date=fields.Date.to_string(date),
+            ),
+            author_id=user.partner_id.id,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _lt_reseller_decline(self, user, reason, contacted, spam):
+        """The reseller declines: it loses the lead and is never offered it again."""
+        self.ensure_one()
+        reseller = self.reseller_id
+        self.write({"reseller_id": False, "reseller_declined_ids": [(4, reseller.id)]})
+        self.message_post(
+            body=_(
+                "%(reseller)s is not interested. Reason: %(reason)s. Contacted the customer: %(contacted)s. "
+                "Spam: %(spam)s.",
+                reseller=reseller.display_name,
+                reason=reason,
+                contacted=_("yes") if contacted else _("no"),
+                spam=_("yes") if spam else _("no"),
+            ),
+            author_id=user.partner_id.id,
+            subtype_xmlid="mail.mt_note",
+        )
+        if spam:
+            self.action_set_lost(lost_reason_id=self.env.ref("lead_tracking.lost_reason_spam").id)
+
+    @api.depends("type")
+    def _compute_reseller_portal_url(self):
+        for lead in self:
+            kind = "opportunity" if lead.type == "opportunity" else "lead"
+            lead.reseller_portal_url = f"{lead.get_base_url()}/my/{kind}/{lead.id}" if lead.id else False
