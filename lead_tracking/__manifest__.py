@@ -47,7 +47,10 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "views/portal_templates.xml",
         # assignment engine
         "security/lt_assignment_security.xml",
+        "data/lt_assignment_data.xml",
         "views/crm_team_views.xml",
+        "views/crm_lead_assignment_run_views.xml",
+        "wizard/crm_lead_assignment_preview_views.xml",
         # reports
         "security/report_security.xml",
         "report/crm_lead_unattended_report_views.xml",
@@ -64,6 +67,9 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "demo/assignment_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "lead_tracking/static/src/js/*.js",
+        ],
         "web.assets_tests": [
             "lead_tracking/static/tests/tours/*.js",
         ],

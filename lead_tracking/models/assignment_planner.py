@@ -56,6 +56,7 @@ class MemberSlot:
     balancing: bool = True  # its team shares quality leads by quality share
     assigned: int = 0  # leads planned so far
     quality_assigned: int = 0  # quality leads planned so far
+    base: int = 0  # leads that count as already received when sharing (0: share this run only)
 
     @property
     def room(self):
@@ -181,7 +182,7 @@ class _Planner:
     # -- 1. placement --
     def _share_key(self, member_id, size):
         slot = self.members[member_id]
-        return ((slot.assigned + size) / slot.capacity, member_id)
+        return ((slot.base + slot.assigned + size) / slot.capacity, member_id)
 
     def _place(self, unit):
         room = [mid for mid in unit.group.members if self.members[mid].room >= unit.size]
@@ -264,7 +265,7 @@ class _Planner:
     # -- 2. fairness --
     def _deviation(self, member_id, total, capacity):
         slot = self.members[member_id]
-        return slot.assigned - total * slot.capacity / capacity
+        return slot.base + slot.assigned - total * slot.capacity / capacity
 
     def _movable(self):
         """{member: {eligible set: [single units placed there]}} of the units that could move."""
@@ -278,7 +279,7 @@ class _Planner:
         """Move single leads along chains of eligible members until every member is within one lead
         of its capacity-weighted share (as far as domains and quotas allow). Each move lowers the
         sum of squared deviations, so this ends. Returns whether anything moved."""
-        total = sum(slot.assigned for slot in self.members.values())
+        total = sum(slot.base + slot.assigned for slot in self.members.values())
         capacity = sum(slot.capacity for slot in self.members.values())
         if not total or not capacity:
             return False

@@ -189,7 +189,7 @@ class CrmLead(models.Model):
         so the plan stays linear whatever the memory PostgreSQL may use for hashing."""
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Company = self.env["res.company"].sudo()
-        companies = Company.browse(company_ids) if company_ids else Company.search([("id", "!=", 0)])
+        companies = Company.browse(company_ids or Company._lt_all_company_ids())
         cases = []
         for company in companies:
             query = Lead._where_calc(company._lt_quality_domain_list())
@@ -361,27 +361,9 @@ class CrmLead(models.Model):
         Lead = self.env["crm.lead"].sudo()
         values_by_lead = Lead._pls_get_lead_pls_values(domain=[("id", "in", self.ids)])
         fields_used = sorted({f for data in values_by_lead.values() for f, _v in data["values"]} - {"probability"})
-        frequencies = self.env["crm.lead.scoring.frequency"].sudo().search_read(
-            [("variable", "in", fields_used)], ["variable", "value", "won_count", "lost_count", "team_id"])
+        tables = self._lt_score_tables(fields_used)
         won_stage_ids = set(self.env["crm.stage"].search([("is_won", "=", True)]).ids)
         first_stage = self.env["crm.stage"].search([("team_id", "=", False)], order="sequence, id", limit=1)
-
-        def blank():
-            return defaultdict(lambda: {"won_total": 0, "lost_total": 0, "values": {}})
-
-        tables = defaultdict(blank)
-        for freq in frequencies:
-            field, value = freq["variable"], freq["value"]
-            if field == "tag_id" and freq["won_count"] + freq["lost_count"] < 50:
-                continue
-            team_keys = [-1] + ([freq["team_id"][0]] if freq["team_id"] else [])
-            for key in team_keys:
-                entry = tables[key][field]
-                counts = entry["values"].setdefault(value, [0, 0])
-                counts[0] += freq["won_count"]
-                counts[1] += freq["lost_count"]
-                entry["won_total"] += freq["won_count"]
-                entry["lost_total"] += freq["lost_count"]
 
         for lead_id, data in values_by_lead.items():
             lead_fields = [f for f, _v in data["values"]]
@@ -430,6 +412,32 @@ class CrmLead(models.Model):
                 probability = min(max(round(100 / (1 + math.exp(-logit)), 2), 0.01), 99.99)
             result[lead_id] = {"probability": probability, "factors": factors, "reason": "computed"}
         return result
+
+    @api.model
+    def _lt_score_tables(self, fields_used):
+        """crm's frequency table as naive Bayes reads it: {team id (-1: all teams): {variable:
+        {"won_total", "lost_total", "values": {value: [won, lost]}}}}; tags with fewer than 50 closed
+        leads are left out, as crm leaves them out."""
+        frequencies = self.env["crm.lead.scoring.frequency"].sudo().search_read(
+            [("variable", "in", fields_used)], ["variable", "value", "won_count", "lost_count", "team_id"])
+
+        def blank():
+            return defaultdict(lambda: {"won_total": 0, "lost_total": 0, "values": {}})
+
+        tables = defaultdict(blank)
+        for freq in frequencies:
+            field, value = freq["variable"], freq["value"]
+            if field == "tag_id" and freq["won_count"] + freq["lost_count"] < 50:
+                continue
+            team_keys = [-1] + ([freq["team_id"][0]] if freq["team_id"] else [])
+            for key in team_keys:
+                entry = tables[key][field]
+                counts = entry["values"].setdefault(value, [0, 0])
+                counts[0] += freq["won_count"]
+                counts[1] += freq["lost_count"]
+                entry["won_total"] += freq["won_count"]
+                entry["lost_total"] += freq["lost_count"]
+        return tables
 
     def get_score_explanation(self):
         """Explain the automated probability of each lead of ``self``.

@@ -117,21 +117,29 @@ class CrmLead(models.Model):
         declined = {}
         for lead_id, partner_id in cr.fetchall():
             declined.setdefault(lead_id, set()).add(partner_id)
+        chosen, notes = self._lt_reseller_pick(leads, resellers, declined, rng or random.SystemRandom())
+        for reseller_id, lead_ids in chosen.items():
+            self.browse(lead_ids).write({"reseller_id": reseller_id})
+        for note, lead_ids in notes.items():
+            self.browse(lead_ids).write({"reseller_assign_note": note})
+        return self.browse([lead_id for ids in chosen.values() for lead_id in ids])
+
+    def _lt_reseller_pick(self, leads, resellers, declined, rng):
+        """Draw a reseller for each lead by weight: in its state, else its country, else (Settings)
+        anywhere; never one that declined it nor of another company. Returns ({reseller id: lead
+        ids}, {note: lead ids} for the leads left without one)."""
         lead_companies = {lead[3] for lead in leads if lead[3]}
         anywhere = {
             company.id: company.lt_reseller_assign_anywhere
             for company in self.env["res.company"].browse(lead_companies)
         }
         default_anywhere = self.env.company.lt_reseller_assign_anywhere
-
         by_state, by_country = {}, {}
         for reseller in resellers:
             if reseller[1]:
                 by_state.setdefault(reseller[1], []).append(reseller)
             if reseller[2]:
                 by_country.setdefault(reseller[2], []).append(reseller)
-
-        rng = rng or random.SystemRandom()
         chosen, notes = {}, {}
         for lead_id, state_id, country_id, company_id in leads:
             refused = declined.get(lead_id, set())
@@ -157,12 +165,7 @@ class CrmLead(models.Model):
             else:
                 note = _("No reseller in the lead's state or country.")
             notes.setdefault(note, []).append(lead_id)
-
-        for reseller_id, lead_ids in chosen.items():
-            self.browse(lead_ids).write({"reseller_id": reseller_id})
-        for note, lead_ids in notes.items():
-            self.browse(lead_ids).write({"reseller_assign_note": note})
-        return self.browse([lead_id for ids in chosen.values() for lead_id in ids])
+        return chosen, notes
 
     @api.model
     def _lt_reseller_cron_assign(self):

@@ -1,12 +1,15 @@
+import contextlib
 import datetime
+import functools
 import logging
+import time
 from ast import literal_eval
 from collections import namedtuple
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from odoo import _, api, exceptions, fields, models
+from odoo import SUPERUSER_ID, _, api, exceptions, fields, models, tools
 from odoo.tools import SQL
 
 from .assignment_planner import (
@@ -26,9 +29,16 @@ from .assignment_planner import (
 
 _logger = logging.getLogger(__name__)
 
+# Leads listed by name in a salesperson's message after a run (the rest are counted), and in a
+# run's or a preview's sample.
+LT_DIGEST_LEADS = 20
+LT_SAMPLE_LEADS = 20
+# Columns lead_tracking refreshes after SQL writes (a member domain may read them).
+LT_REFRESHED_FIELDS = ("score_tier", "is_quality_lead")
+
 # One candidate lead as the run reads it: quality flag, normalized email, customer, and whether no
 # salesperson opened it yet (crm only gives such leads to salespeople).
-LtCandidate = namedtuple("LtCandidate", "id team_id quality email partner_id open")
+LtCandidate = namedtuple("LtCandidate", "id team_id quality email partner_id open probability create_date")
 
 
 @dataclass
@@ -50,6 +60,18 @@ class LtAssignRun:
     team_match: dict = field(default_factory=dict)  # team id -> team-less candidates matching (None: all)
     plan: object = None
     written: list = field(default_factory=list)
+    only: list = None  # instant runs: the new leads only
+    original_teams: dict = field(default_factory=dict)  # lead id -> team before the run (0: none)
+    stages: dict = field(default_factory=dict)  # team id -> first stage of its leads
+    candidates: list = field(default_factory=list)  # what was planned, as last read
+
+
+class LtPreviewDone(Exception):
+    """Carries a preview's summary out of the savepoint it rolls back."""
+
+    def __init__(self, summary):
+        super().__init__("preview")
+        self.summary = summary
 
 
 class CrmTeam(models.Model):
@@ -68,6 +90,10 @@ class CrmTeam(models.Model):
         "cron hands it to another salesperson of the team. 0 disables it.",
     )
 
+    lt_assignment_run_count = fields.Integer(
+        string="Assignment Runs", compute="_compute_lt_assignment_run_count", groups="sales_team.group_sale_manager"
+    )
+
     _sql_constraints = [
         (
             "lt_reassign_after_days_positive",
@@ -75,6 +101,19 @@ class CrmTeam(models.Model):
             "The number of days after which neglected leads are reassigned cannot be negative.",
         ),
     ]
+
+    def _compute_lt_assignment_run_count(self):
+        counts = dict(self.env["crm.lead.assignment.run"]._read_group(
+            [("team_ids", "in", self.ids)], ["team_ids"], ["__count"]))
+        for team in self:
+            team.lt_assignment_run_count = counts.get(team, 0)
+
+    def action_view_assignment_runs(self):
+        """The assignment runs this team took part in."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lead_tracking.crm_lead_assignment_run_action")
+        action["domain"] = [("team_ids", "in", self.ids)]
+        return action
 
     # ------------------------------------------------------------
     # Validation
@@ -130,7 +169,7 @@ class CrmTeam(models.Model):
     def _cron_assign_leads(self, work_days=None):
         """Run crm's assignment cron (our engine behind it), hand neglected leads on, then (a Settings
         choice) give the leads no salesperson took to resellers."""
-        result = super()._cron_assign_leads(work_days=work_days)
+        result = super(CrmTeam, self.with_context(lt_assign_trigger="cron"))._cron_assign_leads(work_days=work_days)
         self.env["crm.team"].search(
             [("reassign_after_days", ">", 0), "|", ("use_leads", "=", True), ("use_opportunities", "=", True)]
         )._lt_assign_reassign_neglected()
@@ -138,8 +177,10 @@ class CrmTeam(models.Model):
         return result
 
     def action_assign_leads(self, work_days=1, log=True):
-        """Assign leads now (team button, settings' run-now arrow) and show the run's summary."""
-        summary = self._lt_assign_run(work_days=work_days)
+        """Assign leads now (team button, settings' run-now arrow) and show the run's summary: logged on
+        each team's chatter, and shown as a notification, one line per team and member (success when
+        every lead found a salesperson, a warning that stays when some did not)."""
+        summary = self.with_context(lt_assign_trigger="button")._lt_assign_run(work_days=work_days)
         lines = self._lt_assign_summary_lines(summary)
         body = Markup("<p>%s<br/><br/>%s</p>") % (
             _("Lead Assignment requested by %(user_name)s", user_name=self.env.user.name),
@@ -149,11 +190,11 @@ class CrmTeam(models.Model):
         unassigned = sum(summary["unassigned"].values())
         return {
             "type": "ir.actions.client",
-            "tag": "display_notification",
+            "tag": "lt_assignment_summary",
             "params": {
                 "type": "warning" if unassigned else "success",
                 "title": _("Leads Assigned"),
-                "message": "\n".join(lines),
+                "lines": lines,
                 "sticky": bool(unassigned),
                 "next": {"type": "ir.actions.act_window_close"},
             },
@@ -184,27 +225,107 @@ class CrmTeam(models.Model):
     # Engine: gather, deduplicate, plan, write, report
     # ------------------------------------------------------------
 
-    def _lt_assign_run(self, work_days=1):
-        """Assign the unassigned leads of teams ``self`` to teams and salespeople, set-based.
-
-        Phases: the members' slots (quotas, 30-day counts); the candidate leads, locked in SQL
-        (``FOR UPDATE SKIP LOCKED``: concurrent runs share nothing); duplicates merged as crm merges
-        them; the plan (:mod:`.assignment_planner`, in memory); the write (one UPDATE per batch, in
-        a savepoint: each lead ends fully assigned or untouched); the summary (see
-        ``_lt_assign_summary_lines``), which is returned.
+    def _lt_assign_run(self, work_days=1, lead_ids=None):
+        """Assign the unassigned leads of teams ``self`` (or only ``lead_ids``, new leads assigned at
+        once) to teams and salespeople, set-based, and keep the run in the history
+        (``crm.lead.assignment.run``; a failed run is kept too, with its error). Returns the run's
+        summary (see ``_lt_assign_summary``).
         """
-        self._lt_assign_check(work_days)
+        if lead_ids is None:  # new leads are assigned on the system's behalf, whoever creates them
+            self._lt_assign_check(work_days)
+        preview = self.env.context.get("lt_assign_preview")
+        started, start = time.perf_counter(), fields.Datetime.now()
+        record = {
+            "start": start, "trigger": self.env.context.get("lt_assign_trigger", "code"),
+            "user_id": self.env.context.get("lt_assign_user", self.env.uid),
+            "team_ids": [(6, 0, self.ids)], "work_days": work_days, "company_id": self.env.company.id,
+        }
+        try:
+            summary = self._lt_assign_execute(work_days, lead_ids=lead_ids)
+        except Exception as error:
+            if not preview:
+                record.update(state="failed", error=str(error) or repr(error),
+                              duration=time.perf_counter() - started)
+                self.env["crm.lead.assignment.run"]._lt_record_failure(record)
+            raise
+        if preview or not (summary["assigned"] or summary["allocated"] or lead_ids is None):
+            return summary
+        record["duration"] = time.perf_counter() - started
+        if lead_ids is None:
+            summary["run_id"] = self._lt_assign_finish(summary, record)
+        else:
+            # New leads: the record and the messages once they are committed, from a cursor of their
+            # own, so that creating a lead pays only for its assignment.
+            self.env.cr.postcommit.add(functools.partial(self._lt_assign_finish_after_commit, summary, record))
+        return summary
+
+    def _lt_assign_finish(self, summary, record):
+        """Tell the salespeople and keep the run; returns the run record's id."""
+        self._lt_assign_notify(summary)
+        Run = self.env["crm.lead.assignment.run"].sudo()
+        return Run.create({**record, **Run._lt_values_from_summary(summary)}).id
+
+    def _lt_assign_finish_after_commit(self, summary, record):
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr, user=SUPERUSER_ID)
+            env["crm.team"].browse(self.ids)._lt_assign_finish(summary, record)
+
+    def _lt_assign_execute(self, work_days, lead_ids=None):
+        """The run itself. Phases: the members' slots (quotas, 30-day counts); the candidate leads,
+        locked in SQL (``FOR UPDATE SKIP LOCKED``: concurrent runs share nothing); duplicates merged
+        as crm merges them; teams first, then crm's probability; the plan (:mod:`.assignment_planner`,
+        in memory); the write (one UPDATE per batch, in a savepoint: each lead ends fully assigned or
+        untouched); the summary."""
         self.env.flush_all()
         teams = self.sudo()
-        run = LtAssignRun(work_days=work_days, now=self.env.cr.now())
+        run = LtAssignRun(work_days=work_days, now=self.env.cr.now(), only=lead_ids)
         if teams:
             teams._lt_assign_gather_slots(run)
             candidates = teams._lt_assign_lock_candidates(run)
-            candidates = teams._lt_assign_deduplicate(run, candidates)
+            if lead_ids is None:  # new leads are never merged away under the code that creates them
+                candidates = teams._lt_assign_deduplicate(run, candidates)
             candidates = teams._lt_assign_allocate_teams(run, candidates)
             run.plan = teams._lt_assign_plan(run, candidates)
+            run.candidates = candidates
             teams._lt_assign_write(run)
         return teams._lt_assign_summary(run)
+
+    @api.model
+    def _lt_assign_new_leads(self, leads):
+        """Assign new leads without a salesperson at once, all of them in one plan (Settings: Assign New
+        Leads at Once): to the least busy eligible salesperson over 30 days, within capacity."""
+        waiting = leads.filtered(lambda lead: lead.active and not lead.user_id and not lead.stage_id.is_won)
+        if not waiting:
+            return None
+        teams = self.sudo().search([
+            "&", ("assignment_optout", "=", False), "|", ("use_leads", "=", True), ("use_opportunities", "=", True),
+        ])
+        if not teams:
+            return None
+        runner = teams.with_user(SUPERUSER_ID).with_context(
+            lt_assign_trigger="instant", lt_assign_user=self.env.uid, lang=self.env.user.lang
+        )
+        return runner._lt_assign_run(work_days=30, lead_ids=waiting.ids)
+
+    def preview_assign_leads(self, work_days=1):
+        """What a run of teams ``self`` would do now, written nowhere: the same summary as a run
+        (computed by the same code inside a savepoint that is rolled back), so that a run right after
+        it, on the same data, assigns exactly what the preview shows."""
+        self._lt_assign_check(work_days)
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint():
+                summary = self.with_context(lt_assign_preview=True)._lt_assign_run(work_days=work_days)
+                raise LtPreviewDone(summary)
+        except LtPreviewDone as done:
+            summary = done.summary
+        self.env.invalidate_all()
+        return summary
+
+    def action_preview_assign_leads(self):
+        """Open the preview of the next run of these teams (team form, CRM Settings)."""
+        work_days = self.env.context.get("lt_preview_work_days", 1)
+        return self.env["crm.lead.assignment.preview"]._lt_open(self, work_days)
 
     def _lt_assign_check(self, work_days):
         if not self.env.user.has_group("sales_team.group_sale_manager") and not self.env.user.has_group(
@@ -221,6 +342,8 @@ class CrmTeam(models.Model):
     def _lt_assign_gather_slots(self, run):
         """Team and member slots of the run, quotas rounded per team by largest remainder."""
         members = self.crm_team_member_ids
+        members.mapped("lt_assign_carry")  # one read for every team's members
+        members.user_id.mapped("name")
         counts = self.env["crm.team.member"]._lt_assign_month_counts(
             self.ids, members.user_id.ids, run.now - datetime.timedelta(days=30)
         )
@@ -228,10 +351,12 @@ class CrmTeam(models.Model):
             exact = {}
             for member in team.crm_team_member_ids.filtered(lambda m: m._lt_assign_takes_part()):
                 count, quality = counts.get((team.id, member.user_id.id), (0, 0))
-                exact[member.id] = member._lt_assign_exact_quota(count, run.work_days)
+                exact[member.id] = member._lt_assign_exact_quota(count, run.work_days, carry=run.only is None)
                 run.members[member.id] = MemberSlot(
                     member.id, team.id, member.user_id.id, member.assignment_max, 0,
                     quality30=quality, balancing=team.lt_quality_balancing,
+                    # new leads one by one go to the least busy over 30 days, not to the first member
+                    base=count if run.only is not None else 0,
                 )
                 run.member_names[member.id] = member.user_id.name
                 run.member_domains[member.id] = member.assignment_domain
@@ -250,42 +375,75 @@ class CrmTeam(models.Model):
         skipped, never shared. Team-less leads older than crm's ``crm.assignment.delay``, and leads of
         the run's teams without a salesperson that nobody opened yet; never won or archived ones."""
         delay = int(self.env["ir.config_parameter"].sudo().get_param("crm.assignment.delay", default=0))
-        self.env.cr.execute(
-            SQL(
-                "%s AND ((l.team_id IS NULL AND l.create_date <= %s) OR (l.team_id = ANY(%s) AND l.date_open IS NULL))"
-                " ORDER BY COALESCE(l.probability, 0) DESC, l.create_date, l.id FOR UPDATE OF l SKIP LOCKED",
-                self._lt_assign_candidate_select(), run.now - datetime.timedelta(hours=delay), self.ids,
+        if run.only is not None:  # new leads: at once, whatever the delay
+            scope = SQL("l.id = ANY(%s) AND (l.team_id IS NULL OR l.team_id = ANY(%s))", list(run.only), self.ids)
+        else:
+            scope = SQL(
+                "((l.team_id IS NULL AND l.create_date <= %s) OR (l.team_id = ANY(%s) AND l.date_open IS NULL))",
+                run.now - datetime.timedelta(hours=delay), self.ids,
             )
-        )
+        self.env.cr.execute(SQL(
+            "%s AND %s ORDER BY COALESCE(l.probability, 0) DESC, l.create_date, l.id FOR UPDATE OF l SKIP LOCKED",
+            self._lt_assign_candidate_select(), scope,
+        ))
         candidates = [LtCandidate(*row) for row in self.env.cr.fetchall()]
         run.fixed_leads = {row.id for row in candidates if row.team_id}
+        run.original_teams = {row.id: row.team_id or 0 for row in candidates}
         return candidates
 
     @api.model
     def _lt_assign_candidate_select(self):
         return SQL(
             "SELECT l.id, l.team_id, COALESCE(l.is_quality_lead, FALSE), l.email_normalized, l.partner_id,"
-            " l.date_open IS NULL FROM crm_lead l LEFT JOIN crm_stage s ON s.id = l.stage_id"
+            " l.date_open IS NULL, COALESCE(l.probability, 0), l.create_date"
+            " FROM crm_lead l LEFT JOIN crm_stage s ON s.id = l.stage_id"
             " WHERE l.active AND l.user_id IS NULL AND s.is_won IS NOT TRUE"
         )
 
     def _lt_assign_match(self, domain_text, lead_ids):
         """Ids among ``lead_ids`` matching a team/member domain, through the ORM's query builder;
         None means "every lead" (no domain, no query)."""
-        domain = literal_eval(domain_text or "[]")
-        if not domain or not lead_ids:
-            return None
-        query = self.env["crm.lead"].with_context(active_test=False)._where_calc(list(domain))
-        query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), list(lead_ids)))
-        self.env.cr.execute(query.select())
-        return {row[0] for row in self.env.cr.fetchall()}
+        return self._lt_assign_matches({0: domain_text}, lead_ids)[0]
+
+    def _lt_assign_matches(self, domains, lead_ids):
+        """{key: ids among ``lead_ids`` matching ``domains[key]``, or None for an empty domain}: every
+        domain in one query where Odoo's query builder needs no join (one per domain otherwise)."""
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        result, columns = {}, []
+        for key, text in domains.items():
+            domain = literal_eval(text or "[]")
+            if not domain:
+                result[key] = None
+            elif not lead_ids:
+                result[key] = set()
+            else:
+                query = Lead._where_calc(list(domain))
+                if query._joins or len(query._tables) != 1:
+                    query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), list(lead_ids)))
+                    self.env.cr.execute(query.select())
+                    result[key] = {row[0] for row in self.env.cr.fetchall()}
+                else:
+                    columns.append((key, query.where_clause))
+        if columns:
+            self.env.cr.execute(SQL(
+                "SELECT %s, %s FROM crm_lead WHERE %s = ANY(%s)",
+                SQL.identifier("crm_lead", "id"),
+                SQL(", ").join(SQL("COALESCE(%s, FALSE)", where) for _key, where in columns),
+                SQL.identifier("crm_lead", "id"), list(lead_ids),
+            ))
+            for key, _where in columns:
+                result[key] = set()
+            for row in self.env.cr.fetchall():
+                for (key, _where), matched in zip(columns, row[1:], strict=True):
+                    if matched:
+                        result[key].add(row[0])
+        return result
 
     def _lt_assign_team_matches(self, run, lead_ids):
-        """{team id: matching ids or None} for the team-less candidates, teams with capacity only."""
-        return {
-            team_id: self._lt_assign_match(run.team_domains[team_id], lead_ids) if slot.capacity else set()
-            for team_id, slot in run.teams.items()
-        }
+        """{team id: matching ids or None} for the team-less candidates; no lead for a team without capacity."""
+        domains = {tid: run.team_domains[tid] for tid, slot in run.teams.items() if slot.capacity}
+        matches = self._lt_assign_matches(domains, lead_ids)
+        return {tid: matches.get(tid, set()) for tid in run.teams}
 
     # -- duplicates, merged as crm's _allocate_leads_deduplicate does --
     def _lt_assign_deduplicate(self, run, candidates):
@@ -391,8 +549,12 @@ class CrmTeam(models.Model):
         teamless = [row.id for row in candidates if not row.team_id]
         if not teamless:
             return candidates
-        run.team_match = self._lt_assign_team_matches(run, teamless)
-        plan = self._lt_assign_plan(run, candidates)
+        domains = {("m", mid): text for mid, text in run.member_domains.items()}
+        domains.update({("t", tid): run.team_domains[tid] for tid, slot in run.teams.items() if slot.capacity})
+        matches = self._lt_assign_matches(domains, [row.id for row in candidates])  # one query for both
+        run.team_match = {tid: matches.get(("t", tid), set()) for tid in run.teams}
+        member_match = {mid: matches[("m", mid)] for mid in run.members}
+        plan = self._lt_assign_plan(run, candidates, member_match)
         allocated = {d.lead_id: d.team_id for d in plan.decisions if d.team_id and d.lead_id in set(teamless)}
         for slot in (*run.members.values(), *run.teams.values()):
             slot.reset()
@@ -401,17 +563,24 @@ class CrmTeam(models.Model):
         run.allocated = allocated
         self._lt_assign_write_teams(run, allocated)
         Lead = self.env["crm.lead"]
-        Lead._lt_assign_update_probabilities(list(allocated))
-        Lead._lt_refresh_all(list(allocated))
-        self.env.cr.execute(SQL(
-            "%s AND l.id = ANY(%s) ORDER BY COALESCE(l.probability, 0) DESC, l.create_date, l.id",
-            self._lt_assign_candidate_select(), [row.id for row in candidates],
-        ))
-        return [LtCandidate(*row) for row in self.env.cr.fetchall()]
+        probabilities = Lead._lt_assign_update_probabilities(list(allocated))
+        if any(name in (text or "") for text in run.member_domains.values() for name in LT_REFRESHED_FIELDS):
+            Lead.browse(allocated)._lt_refresh_leads()  # member domains read our columns: fresh ones
+            self.env.cr.execute(SQL(
+                "%s AND l.id = ANY(%s)", self._lt_assign_candidate_select(), [row.id for row in candidates]
+            ))
+            fresh = [LtCandidate(*row) for row in self.env.cr.fetchall()]
+        else:  # only the team and the probability changed: no need to read the rows again
+            fresh = [
+                row._replace(team_id=allocated.get(row.id, row.team_id),
+                             probability=probabilities.get(row.id, row.probability))
+                for row in candidates
+            ]
+        return sorted(fresh, key=lambda row: (-row.probability, row.create_date, row.id))
 
     def _lt_assign_write_teams(self, run, allocated):
         """Team, company and (when missing) first stage of newly allocated leads, in one UPDATE."""
-        stages = self._lt_assign_stages(set(allocated.values()))
+        stages = self._lt_assign_stages(run, allocated.values())
         self.env.cr.execute(
             """UPDATE crm_lead l
                   SET team_id = v.team_id, company_id = COALESCE(t.company_id, l.company_id),
@@ -422,25 +591,33 @@ class CrmTeam(models.Model):
             [self.env.uid, run.now, list(allocated), list(allocated.values()),
              [stages[team_id] for team_id in allocated.values()]],
         )
-        self.env.invalidate_all()
+        self.env["crm.lead"].invalidate_model()
 
-    def _lt_assign_stages(self, team_ids):
+    def _lt_assign_stages(self, run, team_ids):
         """{team id: id of the first unfolded stage a lead of the team gets (0: none)}."""
-        Lead = self.env["crm.lead"]
-        return {tid: Lead._stage_find(team_id=tid, domain=[("fold", "=", False)]).id or 0 for tid in team_ids}
+        for tid in set(team_ids) - set(run.stages):
+            run.stages[tid] = self._lt_assign_first_stage(tid)
+        return run.stages
+
+    @api.model
+    @tools.ormcache("team_id")
+    def _lt_assign_first_stage(self, team_id):
+        """crm's first unfolded stage for a team's leads (cached: stages change seldom, see crm.stage)."""
+        return self.env["crm.lead"].sudo()._stage_find(team_id=team_id, domain=[("fold", "=", False)]).id or 0
 
     # -- groups the planner works on --
-    def _lt_assign_plan(self, run, candidates):
+    def _lt_assign_plan(self, run, candidates, member_match=None):
         """The planner's decisions for these candidates (see :mod:`.assignment_planner`)."""
-        groups = self._lt_assign_groups(run, candidates)
+        groups = self._lt_assign_groups(run, candidates, member_match)
         return plan_assignment(run.members.values(), run.teams.values(), groups)
 
-    def _lt_assign_groups(self, run, candidates):
+    def _lt_assign_groups(self, run, candidates, member_match=None):
         """Candidate groups for the planner, hottest first: leads of one customer or email (in the
         same pool: team-less, or one team, opened or not) go to one salesperson together."""
         lead_ids = [row.id for row in candidates]
         team_match = run.team_match
-        member_match = {mid: self._lt_assign_match(run.member_domains[mid], lead_ids) for mid in run.members}
+        if member_match is None:
+            member_match = self._lt_assign_matches(run.member_domains, lead_ids)
         groups = []
         for rows in self._lt_assign_cluster(candidates):
             ids = [row.id for row in rows]
@@ -498,17 +675,28 @@ class CrmTeam(models.Model):
         ]
         cr = self.env.cr
         batch_size = int(self.env["ir.config_parameter"].sudo().get_param("lead_tracking.assign_batch", 20000)) or 20000
-        stages = self._lt_assign_stages({row[1] for row in rows})
+        stages = self._lt_assign_stages(run, {row[1] for row in rows})
         subtype_ids = list(self.env["mail.message.subtype"]._default_subtypes("crm.lead")[0])
-        with cr.savepoint():
+        preview = self.env.context.get("lt_assign_preview")
+        # all or nothing per lead; new leads are assigned inside the transaction that creates them
+        with cr.savepoint() if run.only is None else contextlib.nullcontext():
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
                 self._lt_assign_write_batch(batch, stages, run.now)
                 self._lt_assign_subscribe(batch, subtype_ids)
-            self._lt_assign_store_carries(run)
-        self.env.invalidate_all()
-        if rows:
-            self.env["crm.lead"]._lt_refresh_all([row[0] for row in rows])
+                if not preview:
+                    self._lt_assign_track(run, batch)
+            if run.only is None:
+                self._lt_assign_store_carries(run)
+        # only what the SQL above wrote: users, teams and members read so far stay in the cache
+        self.env["crm.lead"].invalidate_model()
+        if run.only is None:
+            self.env["crm.team.member"].invalidate_model(["lt_assign_carry"])
+        self.env["mail.followers"].invalidate_model()
+        self.env["mail.message"].invalidate_model()
+        if rows:  # leads being assigned are never closed: no closing score to backfill
+            customers = any(row.partner_id for row in run.candidates if row.id in {r[0] for r in rows})
+            self.env["crm.lead"].browse([row[0] for row in rows])._lt_refresh_leads(lifecycle=customers)
         run.written = rows
 
     def _lt_assign_write_batch(self, batch, stages, now):
@@ -559,6 +747,86 @@ class CrmTeam(models.Model):
                SELECT new.id, st.id FROM new CROSS JOIN unnest(%s::int[]) AS st(id)""",
             [[row[0] for row in batch], [row[2] for row in batch], subtype_ids],
         )
+
+    def _lt_assign_track(self, run, batch):
+        """The lead's chatter tells the story as an ORM write would: one note per lead with the
+        assignment reason and the Salesperson and Sales Team tracking values, inserted in bulk."""
+        field_ids = {name: self.env["ir.model.fields"]._get("crm.lead", name).id for name in ("user_id", "team_id")}
+        assignees = self.env["res.users"].browse({row[2] for row in batch if row[2]})
+        users = {user.id: user.display_name for user in assignees}
+        teams = {team.id: team.display_name for team in self.browse({row[1] for row in batch})}
+        author = self.env.user.partner_id
+        message_ids = [tools.generate_tracking_message_id(f"crm.lead-{row[0]}") for row in batch]
+        self.env.cr.execute(
+            """WITH message AS (
+                   INSERT INTO mail_message (model, res_id, record_name, record_company_id, message_type, subtype_id,
+                                             author_id, email_from, body, date, message_id, is_internal,
+                                             create_uid, create_date, write_uid, write_date)
+                   SELECT 'crm.lead', v.id, l.name, l.company_id, 'notification', %(subtype)s,
+                          %(author)s, %(email)s, v.body, %(now)s, v.message_id, TRUE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(ids)s::int[], %(bodies)s::text[], %(message_ids)s::text[]) AS v(id, body, message_id)
+                     JOIN crm_lead l ON l.id = v.id
+                RETURNING id, res_id)
+               INSERT INTO mail_tracking_value (mail_message_id, field_id, old_value_integer, old_value_char,
+                                                new_value_integer, new_value_char,
+                                                create_uid, create_date, write_uid, write_date)
+               SELECT message.id, t.field_id, NULLIF(t.old_id, 0), t.old_name, NULLIF(t.new_id, 0), t.new_name,
+                      %(uid)s, %(now)s, %(uid)s, %(now)s
+                 FROM message
+                 JOIN unnest(%(track_ids)s::int[], %(track_fields)s::int[], %(old_ids)s::int[], %(old_names)s::text[],
+                             %(new_ids)s::int[], %(new_names)s::text[])
+                      AS t(lead_id, field_id, old_id, old_name, new_id, new_name) ON t.lead_id = message.res_id""",
+            {
+                "subtype": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                "author": author.id, "email": author.email_formatted,
+                "now": run.now, "uid": self.env.uid, "ids": [row[0] for row in batch],
+                "bodies": [str(Markup("<p>%s</p>") % row[3]) for row in batch], "message_ids": message_ids,
+                **self._lt_assign_tracking_values(run, batch, field_ids, users, teams),
+            },
+        )
+        self.env["crm.lead"].invalidate_model(["message_ids"])
+
+    @api.model
+    def _lt_assign_tracking_values(self, run, batch, field_ids, users, teams):
+        """Columns of the Salesperson and Sales Team tracking values (only what changed)."""
+        columns = {key: [] for key in ("track_ids", "track_fields", "old_ids", "old_names", "new_ids", "new_names")}
+
+        def add(lead_id, field, old_id, old_name, new_id, new_name):
+            values = (lead_id, field_ids[field], old_id, old_name, new_id, new_name)
+            for key, value in zip(columns, values, strict=True):
+                columns[key].append(value)
+
+        for lead_id, team_id, user_id, _reason in batch:
+            if user_id:
+                add(lead_id, "user_id", 0, "", user_id, users[user_id])
+            old_team = run.original_teams.get(lead_id, 0)
+            if old_team != team_id:
+                add(lead_id, "team_id", old_team, teams.get(old_team, "") if old_team else "", team_id, teams[team_id])
+        return columns
+
+    def _lt_assign_notify(self, summary):
+        """One message per salesperson who received leads (Odoo's inbox, or email per their
+        preference): how many, up to 20 of them with links, the quality ones marked."""
+        by_user = {}
+        for team in summary["teams"]:
+            for member in team["members"]:
+                if member["lead_ids"]:
+                    by_user.setdefault(member["user_id"], (team["team_id"], []))[1].extend(member["lead_ids"])
+        for user_id, (team_id, lead_ids) in by_user.items():
+            user = self.env["res.users"].browse(user_id)
+            team = self.browse(team_id).with_context(lang=user.lang)
+            leads = self.env["crm.lead"].browse(lead_ids[:LT_DIGEST_LEADS])
+            body = self.env["ir.qweb"]._render("lead_tracking.lt_assignment_digest", {
+                "leads": leads, "count": len(lead_ids), "more": len(lead_ids) - len(leads),
+                "base_url": team.get_base_url(),
+            })
+            team.message_notify(
+                partner_ids=user.partner_id.ids,
+                subject=_("%(count)s new leads for you", count=len(lead_ids)),
+                body=body,
+                email_layout_xmlid="mail.mail_notification_light",
+                force_send=False,  # queued: a run never waits for a mail server
+            )
 
     def _lt_assign_store_carries(self, run):
         # Only changed carries are written: an unchanged row needs no lock a concurrent run would wait on.
@@ -624,6 +892,7 @@ class CrmTeam(models.Model):
                 by_team[decision.team_id]["lead_ids"].append(decision.lead_id)
                 allocated[decision.team_id] += 0 if decision.member_id else 1
         self._lt_assign_summary_merges(run, by_team)
+        summary["sample"] = self._lt_assign_sample(run) if run.only is None else []
         for team_id, team_slot in run.teams.items():
             members = [run.members[mid] for mid in team_slot.member_ids]
             assigned = sum(slot.assigned for slot in members)
@@ -639,6 +908,21 @@ class CrmTeam(models.Model):
             summary["assigned"] += assigned
             summary["allocated"] += allocated[team_id]
         return summary
+
+    def _lt_assign_sample(self, run):
+        """The first leads of the plan (hottest first) with where they go and why, for people to read."""
+        decisions = run.plan.decisions[:LT_SAMPLE_LEADS] if run.plan else []
+        names = {lead.id: lead.name for lead in self.env["crm.lead"].browse([d.lead_id for d in decisions]).exists()}
+        return [
+            {
+                "lead_id": d.lead_id,
+                "name": names.get(d.lead_id, ""),
+                "team_id": d.team_id,
+                "user_id": d.member_id and run.members[d.member_id].user_id,
+                "reason": self._lt_assign_reason(run, d) if d.team_id else self._lt_assign_reason_labels()[d.reason],
+            }
+            for d in decisions
+        ]
 
     @api.model
     def _lt_assign_summary_merges(self, run, by_team):
@@ -669,13 +953,11 @@ class CrmTeam(models.Model):
             lines.append(_("%(duplicates)s duplicate leads merged into %(merged)s.",
                            duplicates=summary["duplicates"], merged=summary["merged"]))
         for team in summary["teams"]:
-            members = ", ".join(
-                _("%(name)s %(count)s (%(quality)s quality)", name=m["name"], count=m["assigned"], quality=m["quality"])
+            lines.append(_("%(team)s: %(count)s assigned", team=team["name"], count=team["assigned"]))
+            lines.extend(
+                _("• %(name)s: %(count)s (%(quality)s quality, quota %(quota)s)", name=m["name"], count=m["assigned"],
+                  quality=m["quality"], quota=m["quota"])
                 for m in team["members"]
-            )
-            lines.append(
-                _("%(team)s: %(count)s assigned", team=team["name"], count=team["assigned"])
-                + (f" ({members})" if members else "")
             )
         labels = self._lt_assign_reason_labels()
         left = [
@@ -686,136 +968,3 @@ class CrmTeam(models.Model):
         if left:
             lines.append(_("Left without salesperson: %(details)s.", details=", ".join(left)))
         return lines
-
-    # ------------------------------------------------------------
-    # Neglected leads
-    # ------------------------------------------------------------
-
-    def _lt_assign_reassign_neglected(self):
-        """Hand leads unattended for more than ``reassign_after_days`` to another member of their team.
-
-        A lead is unattended from its oldest activity's due date minus the company's horizon; the
-        current salesperson must also have held it that long. Never back to a member who held it within
-        30 days. Returns the number of leads reassigned.
-        """
-        teams = self.sudo().filtered(lambda t: t.reassign_after_days > 0)
-        if not teams:
-            return 0
-        self.env.flush_all()
-        cr = self.env.cr
-        now = cr.now()
-        today = fields.Date.context_today(self)
-        cr.execute(
-            """SELECT l.id, l.user_id, l.team_id, l.company_id
-                 FROM crm_lead l
-                 JOIN crm_team t ON t.id = l.team_id
-            LEFT JOIN res_company c ON c.id = l.company_id
-                WHERE l.active AND l.user_id IS NOT NULL AND l.team_id = ANY(%(teams)s)
-                  AND l.date_open < %(now)s - make_interval(days => t.reassign_after_days)
-                  AND (SELECT MIN(a.date_deadline) FROM mail_activity a
-                        WHERE a.res_model = 'crm.lead' AND a.res_id = l.id AND a.active IS NOT FALSE)
-                      < %(today)s::date + COALESCE(c.lt_unattended_horizon_days, 0) - t.reassign_after_days
-             ORDER BY l.id
-                  FOR UPDATE OF l SKIP LOCKED""",
-            {"teams": teams.ids, "now": now, "today": today},
-        )
-        rows = cr.fetchall()
-        if not rows:
-            return 0
-        lead_ids = [row[0] for row in rows]
-        history = self.env["lt.lead.reassignment"].sudo()
-        cr.execute(
-            "SELECT lead_id, from_user_id FROM lt_lead_reassignment WHERE lead_id = ANY(%s) AND create_date >= %s",
-            [lead_ids, now - datetime.timedelta(days=30)],
-        )
-        recent = {}
-        for lead_id, user_id in cr.fetchall():
-            recent.setdefault(lead_id, set()).add(user_id)
-        loads, matches, names = {}, {}, {}
-        cr.execute(
-            """SELECT team_id, user_id, COUNT(*) FROM crm_lead
-                WHERE team_id = ANY(%s) AND user_id IS NOT NULL AND date_open >= %s GROUP BY team_id, user_id""",
-            [teams.ids, now - datetime.timedelta(days=30)],
-        )
-        month = {(team_id, user_id): count for team_id, user_id, count in cr.fetchall()}
-        by_team = {}
-        for team in teams:
-            for member in team.crm_team_member_ids:
-                if member.assignment_optout or member.assignment_max <= 0 or not member.user_id.active:
-                    continue
-                by_team.setdefault(team.id, []).append(member)
-                loads[member.id] = month.get((team.id, member.user_id.id), 0)
-                matches[member.id] = self._lt_assign_match(member.assignment_domain, lead_ids)
-                names[member.user_id.id] = member.user_id.name
-        plan, history_vals = [], []
-        for lead_id, old_user, team_id, company_id in rows:
-            excluded = recent.get(lead_id, set()) | {old_user}
-            eligible = [
-                member
-                for member in by_team.get(team_id, [])
-                if member.user_id.id not in excluded and (matches[member.id] is None or lead_id in matches[member.id])
-            ]
-            if not eligible:
-                continue
-            member = min(eligible, key=lambda m: ((loads[m.id] + 1) / m.assignment_max, m.id))
-            loads[member.id] += 1
-            reason = _(
-                "Reassigned from %(old)s to %(new)s: unattended for more than %(days)s days",
-                old=self.env["res.users"].browse(old_user).name,
-                new=member.user_id.name,
-                days=self.browse(team_id).reassign_after_days,
-            )
-            plan.append((lead_id, member.user_id.id, reason))
-            history_vals.append(
-                {"lead_id": lead_id, "from_user_id": old_user, "to_user_id": member.user_id.id, "team_id": team_id,
-                 "company_id": company_id}
-            )
-        if not plan:
-            return 0
-        with cr.savepoint():
-            cr.execute(
-                """UPDATE crm_lead l SET user_id = v.user_id, assignment_reason = v.reason, date_open = %(now)s,
-                          write_uid = %(uid)s, write_date = %(now)s
-                     FROM unnest(%(ids)s::int[], %(users)s::int[], %(reasons)s::text[]) AS v(id, user_id, reason)
-                    WHERE l.id = v.id""",
-                {
-                    "now": now,
-                    "uid": self.env.uid,
-                    "ids": [row[0] for row in plan],
-                    "users": [row[1] for row in plan],
-                    "reasons": [row[2] for row in plan],
-                },
-            )
-            # The overdue activities follow the lead to its new salesperson.
-            cr.execute(
-                """UPDATE mail_activity a SET user_id = v.user_id
-                     FROM unnest(%s::int[], %s::int[]) AS v(id, user_id)
-                    WHERE a.res_model = 'crm.lead' AND a.res_id = v.id""",
-                [[row[0] for row in plan], [row[1] for row in plan]],
-            )
-            self.env.invalidate_all()
-            history.create(history_vals)
-            leads = self.env["crm.lead"].browse([row[0] for row in plan])
-            leads._message_log_batch(bodies={row[0]: Markup("<p>%s</p>") % row[2] for row in plan})
-            for user in leads.user_id:
-                leads.filtered(lambda lead, user=user: lead.user_id == user).message_subscribe(
-                    partner_ids=user.partner_id.ids
-                )
-            by_old = {}
-            for vals in history_vals:
-                by_old.setdefault(vals["from_user_id"], []).append(vals["lead_id"])
-            for old_user_id, old_lead_ids in by_old.items():
-                old_user = self.env["res.users"].browse(old_user_id)
-                lead_names = ", ".join(self.env["crm.lead"].browse(old_lead_ids).mapped("name"))
-                self.env["crm.lead"].browse(old_lead_ids[0]).message_notify(
-                    partner_ids=old_user.partner_id.ids,
-                    subject=_("Leads reassigned"),
-                    body=_(
-                        "%(count)s of your leads were unattended and went to another salesperson: %(leads)s",
-                        count=len(old_lead_ids),
-                        leads=lead_names,
-                    ),
-                )
-        self.env["crm.lead"]._lt_refresh_all(leads.ids)
-        _logger.info("Lead assignment: %s neglected leads reassigned", len(plan))
-        return len(plan)

@@ -58,13 +58,14 @@ class CrmTeamMember(models.Model):
         self.ensure_one()
         return not self.assignment_optout and self.assignment_max > 0 and self.user_id.active
 
-    def _lt_assign_exact_quota(self, month_count, work_days):
+    def _lt_assign_exact_quota(self, month_count, work_days, carry=True):
         """Exact (fractional) share of leads the member should receive in a run of ``work_days``.
 
         crm's meaning: ``assignment_max`` targets 30 days, a run covers ``work_days`` of it, plus a
         20 % catch-up toward capacity; never past the remaining 30-day capacity; plus what earlier
-        runs' rounding owes the member (``lt_assign_carry``). crm rounds each member's quota on its
-        own, which can give 0 run after run; the run rounds the team's quotas together instead.
+        runs' rounding owes the member (``lt_assign_carry``; not for new leads assigned at once). crm
+        rounds each member's quota on its own, which can give 0 run after run; the run rounds the
+        team's quotas together instead.
         """
         self.ensure_one()
         capacity = self.assignment_max
@@ -72,4 +73,5 @@ class CrmTeamMember(models.Model):
             return 0.0
         to_assign = capacity * work_days / 30.0
         catch_up = max(0.0, capacity - (month_count + to_assign)) * 0.2
-        return max(0.0, min(to_assign + catch_up + self.lt_assign_carry, float(capacity - month_count)))
+        owed = self.lt_assign_carry if carry else 0.0
+        return max(0.0, min(to_assign + catch_up + owed, float(capacity - month_count)))

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval, time
 
@@ -72,6 +72,18 @@ class ResCompany(models.Model):
                 ) from error
             return safe_eval(LT_DEFAULT_QUALITY_DOMAIN)
         return list(domain)
+
+    @api.model
+    @tools.ormcache()
+    def _lt_all_company_ids(self):
+        """Ids of every company, archived ones included (each has a quality definition)."""
+        return tuple(self.sudo().with_context(active_test=False).search([("id", "!=", False)]).ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env.registry.clear_cache()  # _lt_all_company_ids
+        return companies
 
     def write(self, vals):
         res = super().write(vals)

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .crm_lead_assignment_run import LT_RUN_KEEP_DAYS
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -41,3 +43,23 @@ class ResConfigSettings(models.TransientModel):
     lt_reseller_auto_assign = fields.Boolean(related="company_id.lt_reseller_auto_assign", readonly=False)
     lt_reseller_assign_anywhere = fields.Boolean(related="company_id.lt_reseller_assign_anywhere", readonly=False)
     # ---- end Resellers -------------------------------------------------------
+
+    # -- assignment --
+    lt_assign_on_create = fields.Boolean(
+        string="Assign New Leads at Once",
+        config_parameter="lead_tracking.assign_on_create",
+        help="A lead created without a salesperson (mail alias, website, import, API, by hand) is assigned "
+        "by the assignment rules the moment it is created, the whole batch at once.",
+    )
+    lt_assign_run_keep_days = fields.Integer(
+        string="Keep Assignment Runs (days)",
+        config_parameter="lead_tracking.assign_run_keep_days",
+        default=LT_RUN_KEEP_DAYS,
+        help="Assignment runs older than this are deleted every day; 0 keeps them all.",
+    )
+
+    def action_lt_preview_assign_leads(self):
+        """Preview of what the run-now arrow would do (the same teams and work days as crm's arrow)."""
+        self.ensure_one()
+        teams = self.env["crm.team"].search([("assignment_optout", "=", False)])
+        return teams.with_context(lt_preview_work_days=2).action_preview_assign_leads()

@@ -211,9 +211,12 @@ class LtReportSummary:
                     IF current_setting('{LT_SUMMARIES_PAUSED}', true) = 'on' THEN
                         RETURN NULL;
                     END IF;
-                    IF TG_OP = 'INSERT' THEN {inserted};
-                    ELSIF TG_OP = 'DELETE' THEN {deleted};
-                    ELSE {updated};
+                    -- EXECUTE: planned for the rows of this statement, every time. A static query's
+                    -- plan is kept by the session: made for a one-row update, it turns the next bulk
+                    -- update's comparison of old and new rows quadratic.
+                    IF TG_OP = 'INSERT' THEN EXECUTE $lt_sql${inserted}$lt_sql$;
+                    ELSIF TG_OP = 'DELETE' THEN EXECUTE $lt_sql${deleted}$lt_sql$;
+                    ELSE EXECUTE $lt_sql${updated}$lt_sql$;
                     END IF;
                     RETURN NULL;
                 END

@@ -56,6 +56,46 @@ class LeadTrackingCase(TransactionCase):
         return cls.env["crm.lead"].create({**defaults, **values})
 
 
+class LtAssignmentCase(LeadTrackingCase):
+    """Rule-based assignment on ``team`` only: the demo's waiting leads are archived, Sam has a
+    capacity of 30 and Alex of 60; ``_leads`` makes team-less leads, ``_run`` runs as the manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("crm.lead.auto.assignment", True)
+        # the demo's waiting leads would join every run: keep runs to the leads each test creates
+        cls.env["crm.lead"].search([("user_id", "=", False)]).write({"active": False})
+        cls.team.write({"assignment_domain": False})
+        cls.m_sam = cls.team.crm_team_member_ids.filtered(lambda m: m.user_id == cls.salesman)
+        cls.m_alex = cls.team.crm_team_member_ids.filtered(lambda m: m.user_id == cls.salesman_all)
+        cls.m_sam.assignment_max = 30
+        cls.m_alex.assignment_max = 60
+
+    def _seq(self):
+        self._counter = getattr(self, "_counter", 0) + 1
+        return self._counter
+
+    def _leads(self, count, quality=False, **values):
+        """Unassigned team-less leads, quality or not by the default definition (phone, no webmail)."""
+        vals = {
+            "name": "Assign",
+            "type": "lead",
+            "user_id": False,
+            "team_id": False,
+            "email_from": "buyer@example.com" if quality else "buyer@hotmail.com",
+            "phone": "+32 470 00 00 00" if quality else False,
+        }
+        leads = self.env["crm.lead"].create(
+            [{**vals, **values, "email_from": f"{self._seq()}.{vals['email_from']}"} for _i in range(count)]
+        )
+        self.assertEqual(set(leads.mapped("is_quality_lead")), {quality})
+        return leads
+
+    def _run(self, teams=None, work_days=30):
+        return (teams or self.team).with_user(self.manager)._lt_assign_run(work_days=work_days)
+
+
 # ---- Resellers (issue 5) ---------------------------------------------------------
 def lt_reseller_setup(cls):
     """Own reseller world on ``cls``, whatever the demo holds.

@@ -1,0 +1,218 @@
+"""The assignment planner on its own: no database, thousands of random organisations per run.
+
+Properties every plan must have, whatever the teams, members, domains, quotas and groups:
+each lead planned once; no member above its quota; no lead left waiting while an eligible member has
+quota; every member within one lead of its capacity-weighted share where domains allow; quality
+leads to the lowest quality share; the same input gives the same plan.
+"""
+
+import ast
+import copy
+import pathlib
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo.addons.lead_tracking.models.assignment_planner import (
+    NO_TEAM,
+    QUALITY_SHARE,
+    UNASSIGNED_REASONS,
+    CandidateGroup,
+    MemberSlot,
+    TeamSlot,
+    largest_remainder,
+    plan_assignment,
+)
+
+PLANNER_SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def organisations(draw, one_team=False, no_domains=False, singles=False):
+    """(members, teams, groups): random teams and members, and groups of leads (hottest first) with
+    the teams and members their domains let in."""
+    team_count = 1 if one_team else draw(st.integers(1, 4))
+    members, teams = [], []
+    member_id = 1
+    for team_id in range(1, team_count + 1):
+        slots = []
+        for _i in range(draw(st.integers(1, 5))):
+            capacity = draw(st.integers(1, 40))
+            slots.append(MemberSlot(
+                member_id, team_id, 100 + member_id, capacity, draw(st.integers(0, capacity)),
+                quality30=draw(st.integers(0, capacity)), balancing=draw(st.booleans()),
+            ))
+            member_id += 1
+        members.extend(slots)
+        teams.append(TeamSlot(team_id, sum(s.capacity for s in slots), tuple(s.member_id for s in slots)))
+    groups, lead_id = [], 1
+    for _i in range(draw(st.integers(0, 60))):
+        size = 1 if singles else draw(st.sampled_from([1, 1, 1, 1, 2, 3]))
+        if no_domains:
+            group_teams = tuple(t.team_id for t in teams)
+        else:
+            group_teams = tuple(sorted(draw(st.sets(st.sampled_from([t.team_id for t in teams]), max_size=team_count))))
+        candidates = [m for m in members if m.team_id in group_teams]
+        matched = candidates if no_domains else [m for m in candidates if draw(st.booleans())]
+        groups.append(CandidateGroup(
+            lead_ids=tuple(range(lead_id, lead_id + size)),
+            quality=tuple(draw(st.booleans()) for _j in range(size)),
+            teams=group_teams,
+            members=frozenset(m.member_id for m in matched if m.quota > 0),
+            matched_teams=frozenset(m.team_id for m in matched),
+        ))
+        lead_id += size
+    return members, teams, groups
+
+
+def _plan(organisation):
+    members, teams, groups = copy.deepcopy(organisation)
+    return plan_assignment(members, teams, groups), groups
+
+
+def _counts(plan):
+    counts = dict.fromkeys(plan.members, 0)
+    for decision in plan.decisions:
+        if decision.member_id:
+            counts[decision.member_id] += 1
+    return counts
+
+
+@PLANNER_SETTINGS
+@given(organisations())
+def test_plan_properties(organisation):
+    """On any organisation: each lead planned once, counts equal to the slots' counters and within
+    quotas, every reason counted; leads only to eligible members and matching teams; no lead left
+    waiting while an eligible member has quota."""
+    plan, groups = _plan(organisation)
+    _assert_each_lead_once_and_quotas_kept(plan, groups)
+    _assert_only_eligible_members_and_teams(plan, groups)
+    _assert_no_lead_waits_while_an_eligible_member_has_quota(plan, groups)
+
+
+def _assert_each_lead_once_and_quotas_kept(plan, groups):
+    planned = [d.lead_id for d in plan.decisions]
+    every = [lead_id for group in groups for lead_id in group.lead_ids]
+    assert sorted(planned) == sorted(every)
+    assert len(set(planned)) == len(planned)
+    counts = _counts(plan)
+    for member_id, slot in plan.members.items():
+        assert counts[member_id] == slot.assigned
+        assert counts[member_id] <= slot.quota
+    assert sum(plan.unassigned.values()) == sum(1 for d in plan.decisions if not d.member_id)
+    assert set(plan.unassigned) == set(UNASSIGNED_REASONS)
+
+
+def _assert_only_eligible_members_and_teams(plan, groups):
+    group_of = {lead_id: group for group in groups for lead_id in group.lead_ids}
+    for decision in plan.decisions:
+        group = group_of[decision.lead_id]
+        if decision.member_id:
+            assert decision.member_id in group.members
+            assert decision.team_id == plan.members[decision.member_id].team_id
+        elif group.teams:
+            assert decision.team_id in group.teams
+        else:
+            assert (decision.team_id, decision.reason) == (0, NO_TEAM)
+
+
+def _assert_no_lead_waits_while_an_eligible_member_has_quota(plan, groups):
+    group_of = {lead_id: group for group in groups for lead_id in group.lead_ids}
+    for decision in plan.decisions:
+        if not decision.member_id:
+            for member_id in group_of[decision.lead_id].members:
+                assert plan.members[member_id].room == 0, (decision, plan.members[member_id])
+
+
+@PLANNER_SETTINGS
+@given(organisations(one_team=True, no_domains=True, singles=True))
+def test_shares_within_one_lead(organisation):
+    """Every member may take every lead: no member ends more than one lead further above its
+    capacity-weighted share of what was assigned than another member that still had quota."""
+    plan, _groups = _plan(organisation)
+    counts = _counts(plan)
+    total = sum(counts.values())
+    capacity = sum(slot.capacity for slot in plan.members.values())
+    deviation = {mid: counts[mid] - total * slot.capacity / capacity for mid, slot in plan.members.items()}
+    for a in plan.members:
+        for b, slot_b in plan.members.items():
+            if slot_b.room > 0:
+                assert deviation[a] - deviation[b] <= 1 + 1e-9, (counts, deviation)
+
+
+@PLANNER_SETTINGS
+@given(organisations(one_team=True, no_domains=True, singles=True))
+def test_quality_leads_to_lowest_quality_share(organisation):
+    """Quality leads come first here: a member that still had slots for other leads never had a
+    lower quality share than one that received a quality lead, when the team balances quality."""
+    members, teams, groups = organisation
+    groups = sorted(groups, key=lambda group: not group.quality[0])
+    for slot in members:
+        slot.balancing = True
+    plan, _groups = _plan((members, teams, groups))
+    quality = dict.fromkeys(plan.members, 0)
+    other = dict.fromkeys(plan.members, 0)
+    quality_of = {group.lead_ids[0]: group.quality[0] for group in groups}
+    for decision in plan.decisions:
+        if decision.member_id:
+            (quality if quality_of[decision.lead_id] else other)[decision.member_id] += 1
+            if quality_of[decision.lead_id]:
+                assert decision.reason == QUALITY_SHARE
+    for a, slot_a in plan.members.items():
+        if not other[a]:
+            continue
+        share_a = (slot_a.quality30 + quality[a]) / slot_a.capacity
+        for b, slot_b in plan.members.items():
+            if quality[b]:
+                before_last = (slot_b.quality30 + quality[b] - 1) / slot_b.capacity
+                assert before_last <= share_a + 1e-9, (a, b, quality, other)
+
+
+@settings(max_examples=300, deadline=None)
+@given(organisations())
+def test_same_input_same_plan(organisation):
+    first, _groups = _plan(organisation)
+    second, _groups = _plan(organisation)
+    assert first.decisions == second.decisions
+    assert first.unassigned == second.unassigned
+
+
+def test_group_split_when_no_member_takes_it_whole():
+    members = [MemberSlot(1, 1, 11, 10, 2), MemberSlot(2, 1, 12, 10, 2)]
+    teams = [TeamSlot(1, 20, (1, 2))]
+    group = CandidateGroup((1, 2, 3), (False, False, False), (1,), frozenset({1, 2}), frozenset({1}))
+    plan = plan_assignment(members, teams, [group])
+    assert sorted(_counts(plan).values()) == [1, 2]
+
+
+def test_chain_frees_quota_for_a_waiting_lead():
+    """Member 2 may take only lead 2; member 1 took it first (hotter placement) but may also take
+    lead 1: lead 1 goes to member 1 and lead 2 to member 2, nothing waits."""
+    members = [MemberSlot(1, 1, 11, 30, 1), MemberSlot(2, 1, 12, 10, 1)]
+    teams = [TeamSlot(1, 40, (1, 2))]
+    groups = [
+        CandidateGroup((2,), (False,), (1,), frozenset({1, 2}), frozenset({1})),
+        CandidateGroup((1,), (False,), (1,), frozenset({1}), frozenset({1})),
+    ]
+    plan = plan_assignment(members, teams, groups)
+    assert {d.lead_id: d.member_id for d in plan.decisions} == {2: 2, 1: 1}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.integers(1, 50), st.floats(0, 40, allow_nan=False), max_size=12))
+def test_largest_remainder(exact):
+    rounded = largest_remainder(exact)
+    assert sum(rounded.values()) == int(sum(exact.values()) + 1e-9)
+    for key, value in exact.items():
+        assert abs(rounded[key] - value) < 1 + 1e-9
+
+
+def test_no_model_function_longer_than_80_lines():
+    """Small methods on the model that owns the data: no function of lead_tracking/models over 80 lines."""
+    models = pathlib.Path(__file__).resolve().parents[1] / "models"
+    long = []
+    for path in sorted(models.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long
