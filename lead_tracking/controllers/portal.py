@@ -1,5 +1,8 @@
+import datetime
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
+from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
@@ -8,7 +11,9 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.osv import expression
-from odoo.tools import email_normalize, plaintext2html
+from odoo.tools import plaintext2html
+
+from .portal_form import PortalForm, clean_search
 
 LEAD_SORTINGS = {
     "date": {"label": "Newest", "order": "create_date desc, id desc"},
@@ -21,7 +26,11 @@ OPPORTUNITY_SORTINGS = {
     "revenue": {"label": "Expected Revenue", "order": "expected_revenue desc, id"},
 }
 SEARCH_FIELDS = ["name", "contact_name", "partner_name", "email_from", "city"]
-OPPORTUNITY_FIELDS = ["contact_name", "partner_name", "email_from", "phone", "mobile", "street", "city", "zip"]
+# Longest text a reseller may type in each field of the portal forms.
+TEXT_LIMITS = {
+    "activity_summary": 200, "reason": 2000, "message": 10000,
+    "contact_name": 128, "phone": 64, "street": 256, "city": 128, "zip": 32,
+}
 
 
 class LeadTrackingResellerPortal(CustomerPortal):
@@ -80,6 +89,7 @@ class LeadTrackingResellerPortal(CustomerPortal):
         if not Lead.check_access_rights("read", raise_exception=False):
             raise NotFound()
         domain = self._lt_reseller_domain(kind)
+        search = clean_search(search)
         if search:
             domain = expression.AND(
                 [domain, expression.OR([[(name, "ilike", search)] for name in SEARCH_FIELDS])]
@@ -146,35 +156,24 @@ class LeadTrackingResellerPortal(CustomerPortal):
     def portal_lead_interested(self, lead_id, **post):
         lead = self._lt_reseller_get_lead(lead_id, kind="lead")
         self._lt_reseller_check_write(lead)
-        values, errors = self._lt_reseller_validate_interest(post)
-        if errors:
-            return self._lt_render_interested(lead, post, errors, status=400)
-        lead._lt_reseller_accept(request.env.user, **values)
+        form = self._lt_form(post)
+        summary = form.text("activity_summary", TEXT_LIMITS["activity_summary"], required=True,
+                            message=_("Describe the next action."))
+        today = fields.Date.context_today(lead)
+        date = form.date("activity_date", today - relativedelta(years=1), today + relativedelta(years=5), required=True,
+                         message=_("Give the date of the next action."))
+        revenue = form.amount("expected_revenue", required=True)
+        if post.get("contacted") not in ("on", "1", "true", "True"):
+            form.errors["contacted"] = _("Confirm that you have contacted the customer.")
+        if form.errors:
+            return self._lt_render_interested(lead, post, form.errors, status=400)
+        lead._lt_reseller_accept(request.env.user, summary=summary, date=date, expected_revenue=revenue)
         return request.redirect(f"/my/opportunity/{lead.id}")
 
     @staticmethod
-    def _lt_reseller_validate_interest(post):
-        errors = {}
-        summary = (post.get("activity_summary") or "").strip()
-        if not summary:
-            errors["activity_summary"] = _("Describe the next action.")
-        date = None
-        try:
-            date = fields.Date.to_date((post.get("activity_date") or "").strip() or None)
-        except ValueError:
-            date = None
-        if not date:
-            errors["activity_date"] = _("Give the date of the next action (YYYY-MM-DD).")
-        revenue = None
-        try:
-            revenue = float((post.get("expected_revenue") or "").strip())
-            if revenue < 0 or revenue != revenue or revenue in (float("inf"), float("-inf")):
-                raise ValueError
-        except ValueError:
-            errors["expected_revenue"] = _("Give the expected revenue as a positive number.")
-        if post.get("contacted") not in ("on", "1", "true", "True"):
-            errors["contacted"] = _("Confirm that you have contacted the customer.")
-        return {"summary": summary, "date": date, "expected_revenue": revenue}, errors
+    def _lt_form(post):
+        """The posted values, checked in the reader's language (numbers and dates)."""
+        return PortalForm(post, request.env["res.lang"]._lang_get(request.env.lang or "en_US"))
 
     def _lt_render_decline(self, lead, form, errors, status=200):
         values = self._prepare_portal_layout_values()
@@ -190,34 +189,41 @@ class LeadTrackingResellerPortal(CustomerPortal):
     def portal_lead_decline(self, lead_id, **post):
         lead = self._lt_reseller_get_lead(lead_id, kind="lead")
         self._lt_reseller_check_write(lead)
-        errors = {}
-        reason = (post.get("reason") or "").strip()
-        if not reason:
-            errors["reason"] = _("Tell us why you are not interested.")
+        form = self._lt_form(post)
+        reason = form.text("reason", TEXT_LIMITS["reason"], required=True, multiline=True,
+                           message=_("Tell us why you are not interested."))
         if post.get("contacted") not in ("yes", "no"):
-            errors["contacted"] = _("Tell us whether you contacted the customer.")
-        if errors:
-            return self._lt_render_decline(lead, post, errors, status=400)
+            form.errors["contacted"] = _("Tell us whether you contacted the customer.")
+        if form.errors:
+            return self._lt_render_decline(lead, post, form.errors, status=400)
         lead._lt_reseller_decline(
             request.env.user, reason, contacted=post["contacted"] == "yes", spam=bool(post.get("spam"))
         )
         return request.redirect("/my/leads")
 
     # ---- opportunity page ----------------------------------------------------------------
-    def _lt_render_opportunity(self, lead, errors=None, status=200):
+    def _lt_opportunity_stages(self, lead):
+        """Stages a reseller may pick: the won one only as a report the salesperson confirms, unless
+        Settings let resellers close deals."""
+        return request.env["crm.stage"].sudo().search(["|", ("team_id", "=", False), ("team_id", "=", lead.team_id.id)])
+
+    def _lt_render_opportunity(self, lead, form=None, errors=None, status=200):
         values = self._prepare_portal_layout_values()
-        stages = request.env["crm.stage"].sudo().search(
-            ["|", ("team_id", "=", False), ("team_id", "=", lead.team_id.id)]
-        )
-        messages = lead.message_ids.filtered(lambda m: m.message_type in ("comment", "email") and not m.is_internal)
+        writable = lead._lt_portal_writable_fields()
         values.update(
             {
                 "lead": lead,
                 "page_name": "lt_opportunity",
-                "stages": stages,
+                "stages": self._lt_opportunity_stages(lead),
+                "may_close": lead._lt_portal_may_close(),
                 "priorities": lead._fields["priority"]._description_selection(request.env),
-                "messages": messages,
+                "countries": request.env["res.country"].sudo().search([]),
+                "messages": lead._lt_portal_messages(),
+                "form": form or {},
                 "errors": errors or {},
+                "edit_terms": "expected_revenue" in writable,
+                "edit_contact": "email_from" in writable,
+                "lt_lang": request.env["res.lang"]._lang_get(request.env.lang or "en_US"),
             }
         )
         return request.render("lead_tracking.portal_my_opportunity", values, status=status)
@@ -231,49 +237,67 @@ class LeadTrackingResellerPortal(CustomerPortal):
     def portal_my_opportunity_update(self, lead_id, **post):
         lead = self._lt_reseller_get_lead(lead_id, kind="opportunity")
         self._lt_reseller_check_write(lead)
-        vals, errors = {}, {}
-        if post.get("stage_id"):
-            stage = request.env["crm.stage"].sudo().browse(int(post["stage_id"]) if post["stage_id"].isdigit() else 0)
-            if not stage.exists() or (stage.team_id and stage.team_id != lead.team_id):
-                errors["stage_id"] = _("Choose one of the listed stages.")
-            elif stage != lead.stage_id:
-                vals["stage_id"] = stage.id
-        if "priority" in post:
-            if post["priority"] not in dict(lead._fields["priority"].selection):
-                errors["priority"] = _("Choose one of the listed priorities.")
-            else:
-                vals["priority"] = post["priority"]
-        if "expected_revenue" in post:
-            try:
-                revenue = float(post["expected_revenue"] or 0)
-                if revenue < 0 or revenue != revenue or revenue == float("inf"):
-                    raise ValueError
-                vals["expected_revenue"] = revenue
-            except ValueError:
-                errors["expected_revenue"] = _("Give the expected revenue as a positive number.")
-        if "date_deadline" in post:
-            try:
-                vals["date_deadline"] = fields.Date.to_date(post["date_deadline"].strip() or None) or False
-            except ValueError:
-                errors["date_deadline"] = _("Give the expected closing as a date (YYYY-MM-DD).")
-        for name in OPPORTUNITY_FIELDS:
-            if name in post:
-                vals[name] = post[name].strip()
-        if vals.get("email_from") and not email_normalize(vals["email_from"]):
-            errors["email_from"] = _("Give a valid email address.")
-        if errors:
-            return self._lt_render_opportunity(lead, errors=errors, status=400)
+        vals, form = self._lt_opportunity_values(lead, post)
+        if form.errors:
+            return self._lt_render_opportunity(lead, form=post, errors=form.errors, status=400)
+        stage = request.env["crm.stage"].sudo().browse(vals.get("stage_id"))
+        if stage.is_won and not lead._lt_portal_may_close():
+            del vals["stage_id"]
+            lead._lt_reseller_report_won(request.env.user)
         if vals:
-            lead.with_context(mail_create_nosubscribe=True).write(vals)
+            # as the portal user: the model's own limits on what resellers may change apply
+            lead.with_env(request.env).with_context(mail_create_nosubscribe=True).write(vals)
         return request.redirect(f"/my/opportunity/{lead.id}")
+
+    def _lt_opportunity_values(self, lead, post):
+        """(values to write, the checked form) of a posted opportunity: only the fields resellers
+        may change, each checked; values equal to the lead's are left out."""
+        form = self._lt_form(post)
+        writable = lead._lt_portal_writable_fields()
+        stages = self._lt_opportunity_stages(lead)
+        form.choice("stage_id", set(stages.ids), _("Choose one of the listed stages."))
+        if post.get("priority") is not None and post.get("priority") not in dict(lead._fields["priority"].selection):
+            form.errors["priority"] = _("Choose one of the listed priorities.")
+        elif post.get("priority") is not None:
+            form.values["priority"] = post["priority"]
+        today = fields.Date.context_today(lead)
+        if "expected_revenue" in writable and "expected_revenue" in post:
+            form.amount("expected_revenue")
+        if "date_deadline" in writable and "date_deadline" in post:
+            form.date("date_deadline", datetime.date(2000, 1, 1), today + relativedelta(years=10))
+        if "email_from" in writable:
+            for name in ("contact_name", "phone", "street", "city", "zip"):
+                if name in post:
+                    form.text(name, TEXT_LIMITS[name])
+            if "email_from" in post:
+                form.email("email_from")
+            if post.get("country_id"):
+                countries = set(request.env["res.country"].sudo().search([]).ids)
+                form.choice("country_id", countries, _("Choose one of the listed countries."))
+        vals = {
+            name: value for name, value in form.values.items()
+            if name in writable and self._lt_differs(lead, name, value)
+        }
+        return vals, form
+
+    @staticmethod
+    def _lt_differs(lead, name, value):
+        current = lead[name]
+        if hasattr(current, "id"):
+            current = current.id
+        return (current or False) != (value or False)
 
     @http.route("/my/opportunity/<int:lead_id>/message", type="http", auth="user", website=True, methods=["POST"])
     def portal_my_opportunity_message(self, lead_id, message="", **post):
         lead = self._lt_reseller_get_lead(lead_id, kind="opportunity")
         self._lt_reseller_check_write(lead)
-        if message.strip():
+        form = self._lt_form({"message": message})
+        text = form.text("message", TEXT_LIMITS["message"], multiline=True)
+        if form.errors:
+            return self._lt_render_opportunity(lead, form={"message": message}, errors=form.errors, status=400)
+        if text:
             lead.message_post(
-                body=plaintext2html(message.strip()),
+                body=plaintext2html(text),
                 author_id=request.env.user.partner_id.id,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
@@ -284,8 +308,7 @@ class LeadTrackingResellerPortal(CustomerPortal):
     @http.route("/partners", type="http", auth="public", website=True, sitemap=False)
     def lt_partners(self, **kw):
         resellers = request.env["res.partner"].sudo().search(
-            [("reseller_published", "=", True), ("reseller_level_id", "!=", False)],
-            order="display_name",
+            [("reseller_published", "=", True), ("reseller_level_id", "!=", False)], order="name, id"
         )
         groups = OrderedDict()
         for reseller in resellers.sorted(
@@ -299,6 +322,16 @@ class LeadTrackingResellerPortal(CustomerPortal):
     @http.route("/partners/<int:partner_id>", type="http", auth="public", website=True, sitemap=False)
     def lt_partner(self, partner_id, **kw):
         reseller = request.env["res.partner"].sudo().browse(partner_id).exists()
-        if not reseller or not reseller.reseller_published or not reseller.reseller_level_id:
+        if not reseller or not reseller.active or not reseller.reseller_published or not reseller.reseller_level_id:
             raise NotFound()
-        return request.render("lead_tracking.lt_partner", {"reseller": reseller})
+        values = {"reseller": reseller, "website": _lt_web_link(reseller.website)}
+        return request.render("lead_tracking.lt_partner", values)
+
+
+def _lt_web_link(url):
+    """The partner's website as a link only when it is an http(s) address (never javascript: and the like)."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return False
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else False

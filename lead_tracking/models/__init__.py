@@ -1,6 +1,7 @@
 from . import crm_lead
 from . import crm_lead_assignment
 from . import crm_lead_assignment_run
+from . import crm_lead_portal
 from . import crm_lead_reseller
 from . import crm_reseller_activation
 from . import crm_reseller_level

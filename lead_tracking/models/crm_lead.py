@@ -37,6 +37,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="Cold, warm or hot, from the probability and the thresholds set in CRM Settings.",
+        groups="base.group_user",
     )
     is_quality_lead = fields.Boolean(
         string="Quality Lead",
@@ -45,11 +46,13 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="The lead matches its company's definition of a quality lead (CRM Settings).",
+        groups="base.group_user",
     )
     lifecycle_stage = fields.Selection(
         related="partner_id.lifecycle_stage",
         string="Customer Lifecycle",
         help="Lifecycle stage of the customer's company (lead, prospect, customer, repeat customer).",
+        groups="base.group_user",
     )
     closing_score = fields.Float(
         readonly=True,
@@ -58,6 +61,7 @@ class CrmLead(models.Model):
         help="Automated probability (%) the lead had just before it was won or lost. For leads already "
         "closed when Lead Tracking was installed, it is the naive Bayes probability recomputed from "
         "the lead's team and scoring variables, without its final stage.",
+        groups="base.group_user",
     )
     is_unattended = fields.Boolean(
         string="Unattended",
@@ -65,16 +69,19 @@ class CrmLead(models.Model):
         search="_search_is_unattended",
         help="Active lead with a salesperson and an activity due on or before today plus the horizon "
         "set in CRM Settings.",
+        groups="base.group_user",
     )
     days_overdue = fields.Integer(
         compute="_compute_lt_unattended",
         search="_search_days_overdue",
         help="Days since the deadline of the lead's oldest due activity.",
+        groups="base.group_user",
     )
     lt_score_explanation_html = fields.Html(
         string="Why This Score",
         compute="_compute_lt_score_explanation_html",
         sanitize=False,
+        groups="base.group_user",
     )
 
     # -- tiers and quality, computed by the ORM --

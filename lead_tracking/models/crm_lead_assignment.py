@@ -13,6 +13,7 @@ class CrmLead(models.Model):
         readonly=True,
         copy=False,
         help="Why rule-based assignment gave this lead to its team and salesperson.",
+        groups="base.group_user",
     )
 
     @api.model_create_multi

@@ -26,12 +26,14 @@ class CrmLead(models.Model):
         string="Declined by Resellers",
         copy=False,
         help="Resellers that declined this lead: automatic assignment never offers it to them again.",
+        groups="base.group_user",
     )
     reseller_assign_note = fields.Char(
         string="Reseller Assignment Note",
         copy=False,
         readonly=True,
         help="Why the last automatic reseller assignment left this lead without a reseller.",
+        groups="base.group_user",
     )
     reseller_portal_url = fields.Char(string="Reseller Portal Link", compute="_compute_reseller_portal_url")
 

@@ -2,6 +2,9 @@ from odoo import api, fields, models
 
 from .crm_lead_assignment_run import LT_RUN_KEEP_DAYS
 
+# What a reseller's portal users may do (ir.config_parameter lead_tracking.<name>), and the default.
+LT_RESELLER_RIGHTS = {"reseller_may_close": "False", "reseller_edit_terms": "True", "reseller_edit_contact": "True"}
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -23,6 +26,9 @@ class ResConfigSettings(models.TransientModel):
             lt_quality_domain=company.lt_quality_domain,
             lt_unattended_horizon_days=company.lt_unattended_horizon_days,
         )
+        params = self.env["ir.config_parameter"].sudo()
+        for name, default in LT_RESELLER_RIGHTS.items():
+            res[f"lt_{name}"] = params.get_param(f"lead_tracking.{name}", default) == "True"
         return res
 
     def set_values(self):
@@ -37,10 +43,27 @@ class ResConfigSettings(models.TransientModel):
         changed = {key: value for key, value in values.items() if company[key] != value}
         if changed:
             company.write(changed)
+        params = self.env["ir.config_parameter"].sudo()
+        for name in LT_RESELLER_RIGHTS:
+            params.set_param(f"lead_tracking.{name}", "True" if self[f"lt_{name}"] else "False")
         return res
     # ---- lead intelligence: end -----------------------------------------------------------
     # ---- Resellers (issue 5) -------------------------------------------------
     lt_reseller_auto_assign = fields.Boolean(related="company_id.lt_reseller_auto_assign", readonly=False)
+    # Stored as "True"/"False" (not config_parameter fields: those delete the parameter when unticked,
+    # and the two edit rights are on when the parameter is missing).
+    lt_reseller_may_close = fields.Boolean(
+        string="Resellers May Close Deals",
+        help="Resellers set their opportunities to a won stage themselves; otherwise they report the win and "
+        "the salesperson confirms it.",
+    )
+    lt_reseller_edit_terms = fields.Boolean(
+        string="Resellers Edit Deal Terms", help="Resellers change the expected revenue and the expected closing."
+    )
+    lt_reseller_edit_contact = fields.Boolean(
+        string="Resellers Edit Contact Details",
+        help="Resellers change the contact's name, email, phone, street, city, zip and country.",
+    )
     lt_reseller_assign_anywhere = fields.Boolean(related="company_id.lt_reseller_assign_anywhere", readonly=False)
     # ---- end Resellers -------------------------------------------------------
 

@@ -1,6 +1,10 @@
 """Shared fixtures of lead_tracking's tests: one place, imported by every test file."""
 
-from odoo.tests import TransactionCase, new_test_user
+import re
+
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class LeadTrackingCase(TransactionCase):
@@ -141,12 +145,43 @@ def lt_make_reseller(env, name, level, country=None, state=None, **values):
 
 
 def lt_make_reseller_user(env, login, reseller):
-    """A portal user of ``reseller`` in the reseller group (password = login)."""
+    """A portal user of ``reseller``, given portal access the standard way (password = login)."""
     user = new_test_user(
-        env, login=login, name=f"{reseller.name} User", groups="base.group_portal,lead_tracking.group_reseller_portal"
+        env, login=login, name=f"{reseller.name} User", groups="base.group_portal"
     )
     user.partner_id.parent_id = reseller
     return user
 
 
 # ---- end Resellers ---------------------------------------------------------------
+
+
+class LtResellerPortalCase(HttpCase, LeadTrackingCase):
+    """Two resellers (see ``lt_reseller_setup``) with a lead and an opportunity each; requests are
+    made as reseller A's portal user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        lt_reseller_setup(cls)
+        cls.lead_a = cls.lt_lead(name="Lead Alpha", contact_name="Ann Alpha", reseller_id=cls.reseller_a.id)
+        cls.lead_b = cls.lt_lead(name="Lead Bravo", reseller_id=cls.reseller_b.id)
+        cls.opp_a = cls.lt_lead(name="Opportunity Alpha", type="opportunity", reseller_id=cls.reseller_a.id)
+        cls.opp_b = cls.lt_lead(name="Opportunity Bravo", type="opportunity", reseller_id=cls.reseller_b.id)
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("lt_portal_a", "lt_portal_a")
+
+    def _csrf(self, url):
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, url)
+        return CSRF.search(response.text).group(1)
+
+    def _post(self, url, data, form_url=None, csrf=True):
+        if csrf:
+            data = {**data, "csrf_token": self._csrf(form_url or url)}
+        return self.url_open(url, data=data, allow_redirects=False)
+
+    def _token(self):
+        return self._csrf(f"/my/lead/{self.lead_a.id}/interested")

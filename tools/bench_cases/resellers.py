@@ -27,7 +27,7 @@ def _prepare(bench, dbname, assigned):
                 "password": PASSWORD,
                 "partner_id": contact.id,
                 "groups_id": [
-                    (6, 0, [env.ref("base.group_portal").id, env.ref("lead_tracking.group_reseller_portal").id])
+                    (6, 0, [env.ref("base.group_portal").id])
                 ],
             }
         )

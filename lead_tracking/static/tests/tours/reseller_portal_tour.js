@@ -47,7 +47,7 @@ registry.category("web_tour.tours").add("lead_tracking_reseller_interested", {
         {
             content: "The opportunity page shows the stage and the revenue",
             trigger: ".o_lt_opportunity .o_lt_stage",
-            extra_trigger: "input[name='expected_revenue'][value='12500.0']",
+            extra_trigger: "input[name='expected_revenue'][value='12,500.00']",
             isCheck: true,
         },
     ],
