@@ -5,10 +5,26 @@ the portal forms, as the reseller's portal user)."""
 
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import CSRF, LtResellerPortalCase
+
+# What a hostile reseller types: any text, bytes read as Latin-1, and the values that once got through.
+HOSTILE = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=40).map(lambda raw: raw.decode("latin-1")),
+    st.sampled_from(["\x00", "a\x00b", "1e308", "-1", "NaN", "inf", "0001-01-01", "2024-01-01garbage", "\u0661",
+                     "x" * 20000, "<script>alert(1)</script>", "' OR 1=1 --", "9" * 40, "", " "]),
+)
+FUZZ = settings(max_examples=120, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+OPPORTUNITY_FIELDS = ["stage_id", "priority", "expected_revenue", "date_deadline", "contact_name", "email_from",
+                      "phone", "street", "city", "zip", "country_id", "partner_id", "user_id", "probability"]
+INTERESTED_FIELDS = ["activity_summary", "activity_date", "expected_revenue", "contacted"]
 
 
 @tagged("post_install", "-at_install")
@@ -175,3 +191,44 @@ class TestResellerSecurity(LtResellerPortalCase):
         self.assertNotIn('name="expected_revenue"', page)
         self.assertNotIn('name="email_from"', page)
         self.assertNotIn("(the salesperson confirms)", page)
+
+    # ---- fuzzing: thousands of hostile inputs over the forms, never a 500 ------------------------
+    def _fuzz_post(self, url, data):
+        token = getattr(self, "_fuzz_token", None) or self._csrf(f"/my/opportunity/{self.opp_a.id}")
+        self._fuzz_token = token
+        response = self.url_open(url, data={**data, "csrf_token": token}, allow_redirects=False)
+        self.assertIn(response.status_code, (200, 303, 400, 404), (url, data))
+
+    @FUZZ
+    @given(st.dictionaries(st.sampled_from(OPPORTUNITY_FIELDS), HOSTILE, max_size=6))
+    def test_fuzz_opportunity_form(self, data):
+        self._fuzz_post(f"/my/opportunity/{self.opp_a.id}", data)
+        self.assertNotEqual(self.opp_a.user_id, self.portal_a)
+
+    @FUZZ
+    @given(st.dictionaries(st.sampled_from(INTERESTED_FIELDS + ["reason", "spam"]), HOSTILE, max_size=5),
+           st.sampled_from(["interested", "decline"]))
+    def test_fuzz_lead_answers(self, data, answer):
+        self._fuzz_post(f"/my/lead/{self.lead_b.id}/{answer}", data)  # another reseller's lead: 404
+        self._fuzz_post(f"/my/lead/{self.lead_a.id}/{answer}", {k: v for k, v in data.items() if k != "contacted"})
+
+    @FUZZ
+    @given(HOSTILE, st.sampled_from(["date", "name", "contact", "stage", "revenue", "bogus"]), st.integers(-5, 10**6))
+    def test_fuzz_lists(self, search, sortby, page):
+        for url in ("/my/leads", "/my/opportunities"):
+            response = self.url_open(f"{url}/page/{max(page, 1)}", data=None, timeout=30) if page > 0 else None
+            if response is not None:
+                self.assertIn(response.status_code, (200, 404))
+            response = self.opener.get(self.base_url() + url, params={"search": search, "sortby": sortby})
+            self.assertIn(response.status_code, (200, 400), (url, search[:40]))
+
+    def test_non_utf8_body(self):
+        token = self._csrf(f"/my/opportunity/{self.opp_a.id}")
+        response = self.opener.post(
+            f"{self.base_url()}/my/opportunity/{self.opp_a.id}",
+            data=b"city=%FF%FE%00&csrf_token=" + token.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            allow_redirects=False,
+        )
+        self.assertIn(response.status_code, (303, 400))
+        self.assertNotIn("\x00", self.opp_a.city or "")
