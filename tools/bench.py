@@ -29,6 +29,7 @@ from .datagen import GENERATOR_VERSION, build_assignment_scenario, create_databa
 from .odoo_env import environment, load_odoo, odoo_cmd, require_odoo, write_config
 
 CLUSTER = "pg-bench"
+LIVE_SETTINGS = ("fsync", "synchronous_commit", "shared_buffers", "work_mem", "wal_level")
 RESULTS = pg.RUN / "bench"
 QUICK_LEADS = 20_000
 FULL_ASSIGNMENT = (20_000, 24_000)
@@ -284,6 +285,10 @@ def main(argv=None):
     parser.add_argument("--case", action="append", default=[], metavar="NAME", help="run only this case (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--keep", action="store_true", help="keep the copied databases (for inspection)")
+    parser.add_argument(
+        "--fast", action="store_true",
+        help="throwaway server settings (fsync off, 32MB work_mem, ...) instead of PostgreSQL's defaults",
+    )
     args = parser.parse_args(argv)
     cases = discover()
     if args.list:
@@ -298,7 +303,9 @@ def main(argv=None):
     require_odoo()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    report = {"started": stamp, "quick": args.quick, "generator_version": GENERATOR_VERSION, "rows": [], "errors": {}}
+    profile = "fast" if args.fast else "default"
+    report = {"started": stamp, "quick": args.quick, "generator_version": GENERATOR_VERSION, "rows": [], "errors": {},
+              "server_profile": profile, "server_settings": pg.server_settings(profile)}
     path = RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
     all_rows = []
 
@@ -309,8 +316,12 @@ def main(argv=None):
         (RESULTS / "latest.json").write_text(text)
 
     bench = None
-    with pg.running(CLUSTER) as cluster:
+    with pg.running(CLUSTER, profile=profile) as cluster:
         config = write_config(cluster, "bench", log_level="warn", data_dir=cluster.base / "filestore")
+        # what the server really runs with (a server left running by another run keeps its own)
+        live = {key: cluster.execute(f"SHOW {key}")[0][0] for key in LIVE_SETTINGS}
+        report["server_settings_live"] = live
+        print("PostgreSQL settings: " + ", ".join(f"{key}={value}" for key, value in live.items()), flush=True)
         for name, module in selected.items():
             print(f"\n== {name}: {getattr(module, 'TITLE', '')} ({'quick' if args.quick else 'full'})", flush=True)
             bench = Bench(cluster, config, args.quick, case_name=name, out=lambda: save())
@@ -331,7 +342,9 @@ def main(argv=None):
             bench = None
             save()
     print_table(all_rows)
-    print(f"\nJSON: {path}")
+    print(f"\nServer settings: {profile} ({'throwaway' if args.fast else 'PostgreSQL defaults, durable'}): "
+          + ", ".join(f"{key}={value}" for key, value in report.get("server_settings_live", {}).items()))
+    print(f"JSON: {path}")
     return 1 if report["errors"] else 0
 
 

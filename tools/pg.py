@@ -42,27 +42,58 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / ".run"
 DB_USER = "odoo"
 
-# Settings for a disposable development server: durability is traded for
-# speed, which matters for the 1,000,000-lead loads and the benchmarks.
-SERVER_SETTINGS = {
-    "listen_addresses": "'127.0.0.1'",
-    "max_connections": "100",
-    "shared_buffers": "'1GB'",
-    "work_mem": "'32MB'",
-    "maintenance_work_mem": "'512MB'",
-    "effective_cache_size": "'8GB'",
-    "synchronous_commit": "off",
+# Two ways to run a server, passed on its command line at every start (so that a cluster made
+# under one keeps nothing of the other). "default" is what an Odoo database usually runs on:
+# PostgreSQL's own settings, durable, with shared_buffers at a quarter of the machine's memory as
+# PostgreSQL's documentation advises; the demo and the benchmarks run on it. "fast" trades
+# durability for speed, for throwaway test databases only.
+_DEFAULTS = {
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+    "wal_level": "replica",
+    "max_wal_senders": "10",
+    "work_mem": "4MB",
+    "maintenance_work_mem": "64MB",
+    "max_wal_size": "1GB",
+    "checkpoint_timeout": "5min",
+    "random_page_cost": "4",
+    "jit": "on",
+}
+_FAST = {
     "fsync": "off",
+    "synchronous_commit": "off",
     "full_page_writes": "off",
     "wal_level": "minimal",
     "max_wal_senders": "0",
-    "max_wal_size": "'8GB'",
-    "checkpoint_timeout": "'30min'",
+    "work_mem": "32MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
     "random_page_cost": "1.1",
     "jit": "off",
-    "log_min_messages": "warning",
-    "logging_collector": "off",
 }
+PROFILES = ("default", "fast")
+COMMON_SETTINGS = {"listen_addresses": "127.0.0.1", "max_connections": "100", "log_min_messages": "warning"}
+
+
+def machine_memory_mb():
+    """Physical memory of the machine in MiB (1024 when it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        return 1024
+
+
+def server_settings(profile):
+    """The settings of a profile: ``default`` (durable, PostgreSQL's defaults but for memory) or ``fast``."""
+    memory = machine_memory_mb()
+    if profile == "fast":
+        return {**COMMON_SETTINGS, **_FAST, "shared_buffers": "1GB", "effective_cache_size": "8GB"}
+    if profile != "default":
+        raise PgError(f"unknown server profile {profile!r} (one of {', '.join(PROFILES)})")
+    return {**COMMON_SETTINGS, **_DEFAULTS,
+            "shared_buffers": f"{max(128, memory // 4)}MB", "effective_cache_size": f"{max(512, memory // 2)}MB"}
 
 
 class PgError(RuntimeError):
@@ -134,8 +165,9 @@ class Cluster:
 
     ``home`` is ``.run/<name>`` too, unless postgres cannot reach the checkout (see ``cluster_home``)."""
 
-    def __init__(self, name, home=None):
+    def __init__(self, name, home=None, profile="default"):
         self.name = name
+        self.profile = profile
         self.base = RUN / name  # server log; callers put the Odoo filestore here
         self.home = Path(home) if home else cluster_home(name)
         self.outside = self.home != self.base
@@ -206,10 +238,6 @@ class Cluster:
             "--locale=C.UTF-8",
             "--no-instructions",
         )
-        settings = "\n".join(f"{key} = {value}" for key, value in SERVER_SETTINGS.items())
-        conf = self.datadir / "postgresql.auto.conf"
-        with open(conf, "a", encoding="utf-8") as handle:
-            handle.write("\n# lead_tracking development server\n" + settings + "\n")
 
     def start(self):
         """Start the server unless it already runs; return its port."""
@@ -218,7 +246,8 @@ class Cluster:
             return self.port
         self.init()
         self.port = free_port()
-        args = ("-D", self.datadir, "-w", "-t", "60", "start", "-o", f"-p {self.port} -k {self.sockdir}")
+        options = " ".join(f"-c {key}={value}" for key, value in server_settings(self.profile).items())
+        args = ("-D", self.datadir, "-w", "-t", "60", "start", "-o", f"-p {self.port} -k {self.sockdir} {options}")
         if self.outside:
             # postgres cannot open a file under .run: this process opens the log and lends it as
             # pg_ctl's output, which, without -l, is where the server writes.
@@ -291,9 +320,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running(name, throwaway=False):
+def running(name, throwaway=False, profile="default"):
     """Start cluster ``name`` for the duration of the block; remove it afterwards if ``throwaway``."""
-    cluster = Cluster(name)
+    cluster = Cluster(name, profile=profile)
     if throwaway:
         cluster.destroy()
     cluster.start()

@@ -208,7 +208,7 @@ def main(argv=None):
     if crm is None:
         sys.exit("The crm addon was not found in the installed Odoo's addons paths.")
     ok = True
-    with pg.running("pg-test", throwaway=True) as cluster:
+    with pg.running("pg-test", throwaway=True, profile="fast") as cluster:
         config = write_config(
             cluster, "test", http_port=pg.free_port(), data_dir=cluster.base / "filestore", log_level="warn"
         )

@@ -213,10 +213,18 @@ class CrmLead(models.Model):
 
         For writes that bypass the ORM (assignment, crm's probability update, bulk loads, a new
         definition in Settings); ORM writes get the same values from the fields' computes."""
-        lead_ids = self.ids
-        if not lead_ids and not self.env.context.get("lt_refresh_all"):
+        if not self.ids and not self.env.context.get("lt_refresh_all"):
             return
         self.env.flush_all()
+        lifecycle = lifecycle and bool(self.ids)
+        self.env.cr.execute(self._lt_refresh_query(lifecycle, company_ids, tiers, quality))
+        self.invalidate_model(["score_tier", "is_quality_lead"], flush=False)
+        if lifecycle:
+            self.env["res.partner"]._lt_invalidate_lifecycle()
+
+    def _lt_refresh_query(self, lifecycle=False, company_ids=None, tiers=True, quality=True):
+        """The UPDATE of ``_lt_refresh_leads`` (all leads when ``self`` is empty)."""
+        lead_ids = self.ids
         values = {}
         if tiers:
             values["score_tier"] = SQL(
@@ -243,18 +251,14 @@ class CrmLead(models.Model):
         stale = SQL(" OR ").join(SQL("n.%s IS DISTINCT FROM n.%s", ident(name), ident(f"old_{name}"))
                                  for name in values)
         sets = SQL(", ").join(SQL("%s = n.%s", ident(name), ident(name)) for name in values)
-        Partner = self.env["res.partner"]
-        lifecycle_sql = Partner._lt_lifecycle_sql(lead_ids=lead_ids) if lifecycle and lead_ids else None
         update = SQL("UPDATE crm_lead l SET %s FROM (%s) n WHERE n.id = l.id AND (%s)", sets, fresh, stale)
+        lifecycle_sql = self.env["res.partner"]._lt_lifecycle_sql(lead_ids=lead_ids) if lifecycle else None
         if lifecycle_sql:
             # One round trip for both: the partner update reads stage/partner/type, which the lead
             # update does not change.
             ctes, partner_update = lifecycle_sql
             update = SQL("WITH %s, lt_partner_update AS (%s RETURNING 1) %s", ctes, partner_update, update)
-        self.env.cr.execute(update)
-        self.invalidate_model(["score_tier", "is_quality_lead"], flush=False)
-        if lifecycle_sql:
-            Partner._lt_invalidate_lifecycle()
+        return update
 
     @api.model
     def _lt_refresh_all(self, lead_ids=None):

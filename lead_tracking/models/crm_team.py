@@ -374,6 +374,14 @@ class CrmTeam(models.Model):
         """Candidate leads hottest first (probability, then oldest), locked; rows another run holds are
         skipped, never shared. Team-less leads older than crm's ``crm.assignment.delay``, and leads of
         the run's teams without a salesperson that nobody opened yet; never won or archived ones."""
+        self.env.cr.execute(self._lt_assign_candidates_query(run))
+        candidates = [LtCandidate(*row) for row in self.env.cr.fetchall()]
+        run.fixed_leads = {row.id for row in candidates if row.team_id}
+        run.original_teams = {row.id: row.team_id or 0 for row in candidates}
+        return candidates
+
+    def _lt_assign_candidates_query(self, run):
+        """The locking SELECT of the run's candidates (see ``_lt_assign_lock_candidates``)."""
         delay = int(self.env["ir.config_parameter"].sudo().get_param("crm.assignment.delay", default=0))
         if run.only is not None:  # new leads: at once, whatever the delay
             scope = SQL("l.id = ANY(%s) AND (l.team_id IS NULL OR l.team_id = ANY(%s))", list(run.only), self.ids)
@@ -382,14 +390,10 @@ class CrmTeam(models.Model):
                 "((l.team_id IS NULL AND l.create_date <= %s) OR (l.team_id = ANY(%s) AND l.date_open IS NULL))",
                 run.now - datetime.timedelta(hours=delay), self.ids,
             )
-        self.env.cr.execute(SQL(
+        return SQL(
             "%s AND %s ORDER BY COALESCE(l.probability, 0) DESC, l.create_date, l.id FOR UPDATE OF l SKIP LOCKED",
             self._lt_assign_candidate_select(), scope,
-        ))
-        candidates = [LtCandidate(*row) for row in self.env.cr.fetchall()]
-        run.fixed_leads = {row.id for row in candidates if row.team_id}
-        run.original_teams = {row.id: row.team_id or 0 for row in candidates}
-        return candidates
+        )
 
     @api.model
     def _lt_assign_candidate_select(self):
@@ -497,14 +501,18 @@ class CrmTeam(models.Model):
         """{email: ids of its duplicates} for the emails with two or more active, not won leads."""
         if not emails:
             return {}
-        self.env.cr.execute(
+        self.env.cr.execute(self._lt_assign_duplicates_query(emails))
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _lt_assign_duplicates_query(self, emails):
+        return SQL(
             """SELECT l.email_normalized, array_agg(l.id ORDER BY l.id)
                  FROM crm_lead l LEFT JOIN crm_stage s ON s.id = l.stage_id
                 WHERE l.email_normalized = ANY(%s) AND l.active AND s.is_won IS NOT TRUE
              GROUP BY l.email_normalized HAVING COUNT(*) > 1""",
-            [list(emails)],
+            list(emails),
         )
-        return dict(self.env.cr.fetchall())
 
     def _lt_assign_lock_groups(self, groups):
         """The emails of ``groups`` whose leads this run could all lock (none held elsewhere)."""

@@ -1,4 +1,5 @@
 from odoo import _, api, exceptions, fields, models
+from odoo.tools import SQL
 
 
 class CrmTeamMember(models.Model):
@@ -44,14 +45,18 @@ class CrmTeamMember(models.Model):
         if not team_ids or not user_ids:
             return {}
         self.env["crm.lead"].flush_model(["team_id", "user_id", "date_open", "is_quality_lead"])
-        self.env.cr.execute(
+        self.env.cr.execute(self._lt_assign_month_counts_query(team_ids, user_ids, since))
+        return {(team_id, user_id): (count, quality) for team_id, user_id, count, quality in self.env.cr.fetchall()}
+
+    @api.model
+    def _lt_assign_month_counts_query(self, team_ids, user_ids, since):
+        return SQL(
             """SELECT team_id, user_id, COUNT(*), COUNT(*) FILTER (WHERE is_quality_lead)
                  FROM crm_lead
                 WHERE team_id = ANY(%s) AND user_id = ANY(%s) AND date_open >= %s
              GROUP BY team_id, user_id""",
-            [list(team_ids), list(user_ids), since],
+            list(team_ids), list(user_ids), since,
         )
-        return {(team_id, user_id): (count, quality) for team_id, user_id, count, quality in self.env.cr.fetchall()}
 
     def _lt_assign_takes_part(self):
         """Whether the member receives leads automatically (crm's rules: not opted out, capacity, active)."""
