@@ -1,6 +1,7 @@
 """Bench case: set-based refresh of score_tier, is_quality_lead and lifecycle_stage.
 
-Ours: ``crm.lead._lt_refresh_all()`` over every lead (100,000; quick: 10,000).
+Ours: ``crm.lead._lt_refresh_all()`` over every lead, at 100,000 and 1,000,000 leads (quick:
+10,000), so that the table shows how the time grows with the leads (linear: about 10x).
 Anchor: a bare SQL UPDATE writing the same three columns over the same stale rows, with no logic.
 Both run on exact copies of one generated database, in two situations:
 
@@ -8,6 +9,8 @@ Both run on exact copies of one generated database, in two situations:
 - the daily refresh: one lead in twenty (and one customer in twenty) stale; ours still
   reads every lead to find them, the anchor updates exactly those rows.
 """
+
+from tools.bench import percentile
 
 TITLE = "Lead intelligence refresh (score tier, quality, lifecycle) vs bare SQL UPDATE"
 
@@ -35,9 +38,16 @@ def _make_stale(env, rows):
 
 
 def run(bench):
-    """Time our refresh against the bare UPDATE on two copies of the same database."""
-    leads = 10_000 if bench.quick else 100_000
-    repeat = 3
+    """Time our refresh against the bare UPDATE on two copies of the same database, per size."""
+    sizes = [10_000] if bench.quick else [100_000, 1_000_000]
+    smallest = {}
+    for leads in sizes:
+        _run_size(bench, leads, smallest)
+
+
+def _run_size(bench, leads, smallest):
+    """Measure one size; ``smallest`` keeps the first size's p50 per scenario for the growth figure."""
+    repeat = 3 if leads <= 100_000 else 2
     ours_db = bench.database(leads)
     anchor_db = bench.database(leads)
     ours = {}
@@ -65,4 +75,9 @@ def run(bench):
                 anchor.extend(bench.timed(lambda rows=rows: env.cr.execute(_bare(rows))))
                 env.cr.commit()
             seconds, queries, stale = ours[name]
-            bench.result(name, seconds, anchor, leads=leads, stale_leads=stale, queries=queries)
+            figures = {"leads": leads, "stale_leads": stale, "queries": queries}
+            base_leads, base_p50 = smallest.setdefault(name, (leads, percentile(seconds, 50)))
+            if base_leads != leads:
+                # Linear growth reads as leads / base_leads (10x from 100,000 to 1,000,000).
+                figures[f"growth_vs_{base_leads}"] = round(percentile(seconds, 50) / base_p50, 2)
+            bench.result(f"{name}_{leads}", seconds, anchor, **figures)
