@@ -38,10 +38,12 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         # resellers
         "data/reseller_data.xml",
         "data/mail_template_data.xml",
+        "data/reseller_program_data.xml",
         "views/crm_reseller_level_views.xml",
         "views/crm_reseller_activation_views.xml",
         "views/crm_reseller_partner_views.xml",
         "wizard/crm_reseller_forward_views.xml",
+        "wizard/crm_reseller_registration_reject_views.xml",
         "views/crm_reseller_lead_views.xml",
         "views/crm_reseller_settings_views.xml",
         "views/portal_templates.xml",
