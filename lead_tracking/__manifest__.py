@@ -67,6 +67,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "demo/lead_intelligence_demo.xml",
         "demo/reseller_demo.xml",
         "demo/assignment_demo.xml",
+        "demo/reseller_program_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
