@@ -72,6 +72,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
     "assets": {
         "web.assets_backend": [
             "lead_tracking/static/src/js/*.js",
+            "lead_tracking/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "lead_tracking/static/tests/tours/*.js",

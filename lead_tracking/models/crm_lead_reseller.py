@@ -79,6 +79,7 @@ class CrmLead(models.Model):
                 "title": _("Reseller Assignment"),
                 "message": self._lt_reseller_summary(result),
                 "sticky": bool(result["fallthrough"]),
+                "className": "o_lt_notification_lines",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

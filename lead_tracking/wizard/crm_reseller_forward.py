@@ -72,6 +72,7 @@ class CrmResellerForward(models.TransientModel):
                 "title": _("Forwarded to Resellers"),
                 "message": self._lt_forward_summary(forwarded, sent),
                 "sticky": False,
+                "className": "o_lt_notification_lines",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
