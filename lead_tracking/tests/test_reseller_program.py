@@ -286,7 +286,7 @@ class TestDealRegistration(LtPortalHelpers, LtResellerPortalCase):
         self._register(self.good)
         lead = self._registrations()
         action = lead.with_user(self.salesman).action_lt_registration_reject_wizard()
-        wizard = self.env[action["res_model"]].with_user(self.salesman).with_context(action["context"]).create(
+        wizard = self.env[action["res_model"]].with_user(self.salesman).with_context(**action["context"]).create(
             {"reason": "We already serve Namur Robotics directly."})
         wizard.action_reject()
         self.assertEqual(lead.reseller_registration_state, "rejected")
@@ -582,6 +582,14 @@ class TestResellerPortalFeel(LtPortalHelpers, LtResellerPortalCase):
         self.assertIn(f"/my/opportunity/{self.opp_a.id}", response.headers.get("Location", ""))
         response = self.url_open(f"/mail/view?model=crm.lead&res_id={self.opp_b.id}", allow_redirects=False)
         self.assertNotIn(f"/my/opportunity/{self.opp_b.id}", response.headers.get("Location", ""))
+
+    def test_answer_deadline_shown(self):
+        self.env["ir.config_parameter"].sudo().set_param("lead_tracking.reseller_answer_days", "5")
+        self.lead_a.reseller_assigned_date = "2030-01-10 09:00:00"
+        page = self.url_open(f"/my/lead/{self.lead_a.id}").text
+        self.assertIn("Please answer by", page)
+        self.assertIn("01/15/2030", page)
+        self.assertIn("01/15/2030", self.url_open("/my/leads").text)
 
     def test_no_warning_in_the_log(self):
         with self.assertNoLogs("odoo.models", level="WARNING"):
