@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
-from odoo import _, fields, http
+from odoo import _, _lt, fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
@@ -16,14 +16,14 @@ from odoo.tools import plaintext2html
 from .portal_form import PortalForm, clean_search
 
 LEAD_SORTINGS = {
-    "date": {"label": "Newest", "order": "create_date desc, id desc"},
-    "name": {"label": "Name", "order": "name, id"},
-    "contact": {"label": "Contact", "order": "contact_name, id"},
+    "date": {"label": _lt("Newest"), "order": "create_date desc, id desc"},
+    "name": {"label": _lt("Name"), "order": "name, id"},
+    "contact": {"label": _lt("Contact"), "order": "contact_name, id"},
 }
 OPPORTUNITY_SORTINGS = {
     **LEAD_SORTINGS,
-    "stage": {"label": "Stage", "order": "stage_id, id"},
-    "revenue": {"label": "Expected Revenue", "order": "expected_revenue desc, id"},
+    "stage": {"label": _lt("Stage"), "order": "stage_id, id"},
+    "revenue": {"label": _lt("Expected Revenue"), "order": "expected_revenue desc, id"},
 }
 SEARCH_FIELDS = ["name", "contact_name", "partner_name", "email_from", "city"]
 # Longest text a reseller may type in each field of the portal forms.
@@ -132,7 +132,7 @@ class LeadTrackingResellerPortal(CustomerPortal):
                 "page_name": "lt_opportunities" if kind == "opportunity" else "lt_leads",
                 "pager": pager,
                 "default_url": url,
-                "searchbar_sortings": {key: {**val, "label": _(val["label"])} for key, val in sortings.items()},
+                "searchbar_sortings": {key: {**val, "label": str(val["label"])} for key, val in sortings.items()},
                 "sortby": sortby,
                 "search": search or "",
                 "searchbar_inputs": {"all": {"input": "all", "label": _("Search in name, contact, email, city")}},
