@@ -26,10 +26,12 @@
         # resellers
         "data/reseller_data.xml",
         "data/mail_template_data.xml",
+        "data/reseller_program_data.xml",
         "views/crm_reseller_level_views.xml",
         "views/crm_reseller_activation_views.xml",
         "views/crm_reseller_partner_views.xml",
         "wizard/crm_reseller_forward_views.xml",
+        "wizard/crm_reseller_registration_reject_views.xml",
         "views/crm_reseller_lead_views.xml",
         "views/crm_reseller_settings_views.xml",
         "views/portal_templates.xml",
@@ -53,10 +55,12 @@
         "demo/lead_intelligence_demo.xml",
         "demo/reseller_demo.xml",
         "demo/assignment_demo.xml",
+        "demo/reseller_program_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "lead_tracking/static/src/js/*.js",
+            "lead_tracking/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "lead_tracking/static/tests/tours/*.js",

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
-from odoo import _, fields, http
+from odoo import _, _lt, fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
@@ -16,20 +16,21 @@ from odoo.tools import plaintext2html
 from .portal_form import PortalForm, clean_search
 
 LEAD_SORTINGS = {
-    "date": {"label": "Newest", "order": "create_date desc, id desc"},
-    "name": {"label": "Name", "order": "name, id"},
-    "contact": {"label": "Contact", "order": "contact_name, id"},
+    "date": {"label": _lt("Newest"), "order": "create_date desc, id desc"},
+    "name": {"label": _lt("Name"), "order": "name, id"},
+    "contact": {"label": _lt("Contact"), "order": "contact_name, id"},
 }
 OPPORTUNITY_SORTINGS = {
     **LEAD_SORTINGS,
-    "stage": {"label": "Stage", "order": "stage_id, id"},
-    "revenue": {"label": "Expected Revenue", "order": "expected_revenue desc, id"},
+    "stage": {"label": _lt("Stage"), "order": "stage_id, id"},
+    "revenue": {"label": _lt("Expected Revenue"), "order": "expected_revenue desc, id"},
 }
 SEARCH_FIELDS = ["name", "contact_name", "partner_name", "email_from", "city"]
 # Longest text a reseller may type in each field of the portal forms.
 TEXT_LIMITS = {
     "activity_summary": 200, "reason": 2000, "message": 10000,
     "contact_name": 128, "phone": 64, "street": 256, "city": 128, "zip": 32,
+    "partner_name": 128, "description": 5000,
 }
 
 
@@ -45,7 +46,17 @@ class LeadTrackingResellerPortal(CustomerPortal):
         return request.env.user.commercial_partner_id
 
     def _lt_reseller_domain(self, kind):
-        return [("type", "=", kind), ("reseller_id", "=", self._lt_reseller_partner().id)]
+        """The reseller's leads or opportunities: open ones, and for opportunities also its rejected
+        registrations (lost, but the reseller reads why). Searched with ``active_test=False``."""
+        domain = [("type", "=", kind), ("reseller_id", "=", self._lt_reseller_partner().id)]
+        if kind == "opportunity":
+            shown = ["|", ("active", "=", True), ("reseller_registration_state", "=", "rejected")]
+            return expression.AND([domain, shown])
+        return expression.AND([domain, [("active", "=", True)]])
+
+    def _lt_is_reseller(self):
+        return bool(self._lt_reseller_partner().reseller_level_id) and request.env["crm.lead"].check_access_rights(
+            "read", raise_exception=False)
 
     def _lt_reseller_get_lead(self, lead_id, kind=None):
         """The lead as the portal user may see it (sudo for rendering), or NotFound."""
@@ -74,15 +85,23 @@ class LeadTrackingResellerPortal(CustomerPortal):
         values = super()._prepare_home_portal_values(counters)
         wanted = {"lt_lead_count", "lt_opportunity_count"} & set(counters)
         if wanted:
-            Lead = request.env["crm.lead"]
-            may_read = Lead.check_access_rights("read", raise_exception=False)
-            if "lt_lead_count" in wanted:
-                values["lt_lead_count"] = Lead.search_count(self._lt_reseller_domain("lead")) if may_read else 0
-            if "lt_opportunity_count" in wanted:
-                values["lt_opportunity_count"] = (
-                    Lead.search_count(self._lt_reseller_domain("opportunity")) if may_read else 0
-                )
+            values.update(self._lt_counts(wanted))
         return values
+
+    def _lt_counts(self, wanted=("lt_lead_count", "lt_opportunity_count")):
+        """The reseller's counts of leads and opportunities (0 for anyone else)."""
+        Lead = request.env["crm.lead"].with_context(active_test=False)
+        may_read = Lead.check_access_rights("read", raise_exception=False)
+        kinds = {"lt_lead_count": "lead", "lt_opportunity_count": "opportunity"}
+        return {name: Lead.search_count(self._lt_reseller_domain(kinds[name])) if may_read else 0 for name in wanted}
+
+    @http.route()
+    def home(self, **kw):
+        """/my shows the reseller's counts on its cards, rendered with the page."""
+        response = super().home(**kw)
+        if self._lt_is_reseller() and getattr(response, "qcontext", None) is not None:
+            response.qcontext.update(self._lt_counts())
+        return response
 
     def _lt_reseller_list(self, kind, url, page, sortby, search, sortings):
         Lead = request.env["crm.lead"]
@@ -96,6 +115,7 @@ class LeadTrackingResellerPortal(CustomerPortal):
             )
         if sortby not in sortings:
             sortby = "date"
+        Lead = Lead.with_context(active_test=False)
         count = Lead.search_count(domain)
         pager = portal_pager(
             url=url,
@@ -109,14 +129,15 @@ class LeadTrackingResellerPortal(CustomerPortal):
         values.update(
             {
                 "leads": leads.sudo(),
-                "page_name": f"lt_{kind}s",
+                "page_name": "lt_opportunities" if kind == "opportunity" else "lt_leads",
                 "pager": pager,
                 "default_url": url,
-                "searchbar_sortings": {key: {**val, "label": _(val["label"])} for key, val in sortings.items()},
+                "searchbar_sortings": {key: {**val, "label": str(val["label"])} for key, val in sortings.items()},
                 "sortby": sortby,
                 "search": search or "",
                 "searchbar_inputs": {"all": {"input": "all", "label": _("Search in name, contact, email, city")}},
                 "search_in": "all",
+                "may_register": kind == "opportunity" and self._lt_is_reseller(),
             }
         )
         return values
@@ -141,6 +162,49 @@ class LeadTrackingResellerPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({"lead": lead, "page_name": "lt_lead"})
         return request.render("lead_tracking.portal_my_lead", values)
+
+    # ---- deal registration -----------------------------------------------------------------
+    def _lt_render_registration(self, form, errors, status=200):
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "page_name": "lt_registration",
+            "form": form,
+            "errors": errors,
+            "countries": request.env["res.country"].sudo().search([]),
+            "currency": (self._lt_reseller_partner().company_id or request.env.company).sudo().currency_id,
+        })
+        return request.render("lead_tracking.portal_opportunity_register", values, status=status)
+
+    @http.route("/my/opportunity/new", type="http", auth="user", website=True, methods=["GET"])
+    def portal_opportunity_register_form(self, **kw):
+        if not self._lt_is_reseller():
+            raise NotFound()
+        return self._lt_render_registration({}, {})
+
+    @http.route("/my/opportunity/new", type="http", auth="user", website=True, methods=["POST"])
+    def portal_opportunity_register(self, **post):
+        """Deal registration: every field checked first; bad input shows the form again with the
+        errors and writes nothing. The opportunity is created by the server for the reseller (portal
+        users create no lead themselves)."""
+        if not self._lt_is_reseller():
+            raise NotFound()
+        form = self._lt_form(post)
+        form.text("partner_name", TEXT_LIMITS["partner_name"], required=True,
+                  message=_("Give the customer's company name."))
+        form.text("contact_name", TEXT_LIMITS["contact_name"], required=True,
+                  message=_("Give the name of your contact at the customer."))
+        form.email("email_from", required=True)
+        form.phone("phone", TEXT_LIMITS["phone"])
+        form.choice("country_id", set(request.env["res.country"].sudo().search([]).ids),
+                    _("Choose one of the listed countries."))
+        form.text("description", TEXT_LIMITS["description"], multiline=True)
+        form.amount("expected_revenue")
+        today = fields.Date.context_today(request.env["crm.lead"])
+        form.date("date_deadline", today, today + relativedelta(years=5))
+        if form.errors:
+            return self._lt_render_registration(post, form.errors, status=400)
+        lead = request.env["crm.lead"]._lt_reseller_register(request.env.user, form.values)
+        return request.redirect(f"/my/opportunity/{lead.id}?registered=1")
 
     def _lt_render_interested(self, lead, form, errors, status=200):
         values = self._prepare_portal_layout_values()
@@ -207,7 +271,7 @@ class LeadTrackingResellerPortal(CustomerPortal):
         Settings let resellers close deals."""
         return request.env["crm.stage"].sudo().search(["|", ("team_id", "=", False), ("team_id", "=", lead.team_id.id)])
 
-    def _lt_render_opportunity(self, lead, form=None, errors=None, status=200):
+    def _lt_render_opportunity(self, lead, form=None, errors=None, status=200, registered=False):
         values = self._prepare_portal_layout_values()
         writable = lead._lt_portal_writable_fields()
         values.update(
@@ -224,19 +288,23 @@ class LeadTrackingResellerPortal(CustomerPortal):
                 "edit_terms": "expected_revenue" in writable,
                 "edit_contact": "email_from" in writable,
                 "lt_lang": request.env["res.lang"]._lang_get(request.env.lang or "en_US"),
+                "registered": registered,
+                "editable": lead.active,
             }
         )
         return request.render("lead_tracking.portal_my_opportunity", values, status=status)
 
     @http.route("/my/opportunity/<int:lead_id>", type="http", auth="user", website=True, methods=["GET"])
-    def portal_my_opportunity(self, lead_id, **kw):
+    def portal_my_opportunity(self, lead_id, registered=None, **kw):
         lead = self._lt_reseller_get_lead(lead_id, kind="opportunity")
-        return self._lt_render_opportunity(lead)
+        return self._lt_render_opportunity(lead, registered=registered == "1")
 
     @http.route("/my/opportunity/<int:lead_id>", type="http", auth="user", website=True, methods=["POST"])
     def portal_my_opportunity_update(self, lead_id, **post):
         lead = self._lt_reseller_get_lead(lead_id, kind="opportunity")
         self._lt_reseller_check_write(lead)
+        if not lead.active:  # a rejected registration: read-only
+            return request.redirect(f"/my/opportunity/{lead.id}")
         vals, form = self._lt_opportunity_values(lead, post)
         if form.errors:
             return self._lt_render_opportunity(lead, form=post, errors=form.errors, status=400)

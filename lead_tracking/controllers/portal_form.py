@@ -17,6 +17,8 @@ from odoo.tools import email_normalize
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\r\n]")
 _ASCII_ID = re.compile(r"[0-9]{1,9}")
+# A phone number as people write it: digits, spaces, + ( ) - . / and an extension.
+_PHONE = re.compile(r"\+?[0-9 ().\-/]+((x|ext\.?) ?[0-9]{1,6})?", re.IGNORECASE)
 MAX_AMOUNT = 1e12  # far above any deal, far below what a float or numeric(16, 2) refuses
 SEARCH_MAX = 100
 
@@ -55,11 +57,19 @@ class PortalForm:
             self.values[name] = value
         return self.values.get(name)
 
-    def email(self, name, max_length=254):
-        """An email address, or empty."""
-        value = self.text(name, max_length)
+    def email(self, name, max_length=254, required=False):
+        """An email address, or empty unless ``required``."""
+        value = self.text(name, max_length, required=required, message=_("Give an email address."))
         if value and not email_normalize(value):
             self.errors[name] = _("Give a valid email address.")
+            self.values.pop(name, None)
+        return self.values.get(name)
+
+    def phone(self, name, max_length=64, required=False):
+        """A phone number (digits, spaces, + ( ) - . / and an extension; at least 4 digits), or empty."""
+        value = self.text(name, max_length, required=required, message=_("Give a phone number."))
+        if value and (not _PHONE.fullmatch(value) or sum(char in "0123456789" for char in value) < 4):
+            self.errors[name] = _("Give a phone number: digits, spaces and + ( ) - . / only.")
             self.values.pop(name, None)
         return self.values.get(name)
 

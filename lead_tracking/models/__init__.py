@@ -16,3 +16,5 @@ from . import lt_lead_reassignment
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import crm_lead_reseller_registration
+from . import crm_lead_reseller_recall

@@ -21,7 +21,7 @@ LT_LIFECYCLE_TRIGGERS = {"partner_id", "stage_id", "active", "type", "probabilit
 # columns lead_tracking derives itself (a definition built on them would depend on itself).
 LT_QUALITY_IGNORED = {
     "write_date", "write_uid", "create_uid", "score_tier", "is_quality_lead", "closing_score",
-    "assignment_reason", "reseller_assign_note", "reseller_assigned_date",
+    "assignment_reason", "reseller_assign_note", "reseller_assigned_date", "reseller_reminder_sent",
 }
 
 

@@ -103,3 +103,32 @@ class CrmLead(models.Model):
             and not (m.subtype_id and m.subtype_id.internal)
             and m.subtype_id != self.env.ref("mail.mt_note")
         )
+
+    # ---- the portal's own ways to a lead: email buttons and /mail/view ----------------------------
+    def _lt_portal_path(self):
+        self.ensure_one()
+        return f"/my/{'opportunity' if self.type == 'opportunity' else 'lead'}/{self.id}"
+
+    def _get_access_action(self, access_uid=None, force_website=False):
+        """A reseller's portal user opening a lead from an email (/mail/view) lands on its portal page;
+        /mail/view has checked the record rules first, so anyone else never gets here."""
+        self.ensure_one()
+        user = self.env["res.users"].sudo().browse(access_uid) if access_uid else self.env.user
+        if user.share or force_website:
+            return {"type": "ir.actions.act_url", "url": self._lt_portal_path(), "target": "self", "res_id": self.id}
+        return super()._get_access_action(access_uid=access_uid, force_website=force_website)
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        """Emails to the reseller's people carry the button to the lead (through /mail/view, which checks
+        the record rules); other portal users get no button, as crm gives them."""
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if len(self) != 1 or not self.sudo().reseller_id:
+            return groups
+        reseller = self.sudo().reseller_id
+        people = set(self.env["res.partner"].sudo().search([("commercial_partner_id", "=", reseller.id)]).ids)
+        reseller_group = [
+            "lt_reseller",
+            lambda pdata: pdata["type"] == "portal" and pdata["id"] in people,
+            {"active": True, "has_button_access": True},
+        ]
+        return [reseller_group, *groups]

@@ -2,8 +2,14 @@
 # pylint: disable=consider-merging-classes-inherited
 import random
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date, plaintext2html
+
+# How automatic assignment found a lead's reseller (or did not).
+LT_RESELLER_RULES = ("state", "country", "anywhere", "none")
 
 
 class CrmLead(models.Model):
@@ -58,37 +64,76 @@ class CrmLead(models.Model):
         Candidates are resellers with a level and a weight above 0 that did not decline the lead;
         those in the lead's state come first, then those in its country, then (a Settings choice)
         any. Leads locked by another transaction are skipped, not waited for, so concurrent runs
-        never hand one lead to two resellers. Leads left without a reseller say why.
-        Returns a notification telling how many leads received a reseller.
+        never hand one lead to two resellers. Leads left without a reseller say why, and so do those
+        given to a reseller outside their state and country.
+        Returns a notification counting the leads per rule.
         """
-        assigned = self._lt_reseller_assign()
-        if len(self) == 1 and not assigned and self.reseller_assign_note:
+        result = self._lt_reseller_assign(details=True)
+        if len(self) == 1 and not result["assigned"] and self.reseller_assign_note:
             raise UserError(self.reseller_assign_note)
-        left = len(self.filtered(lambda lead: not lead.reseller_id))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if assigned else "warning",
-                "message": _(
-                    "%(assigned)s lead(s) given to a reseller, %(left)s left without one.",
-                    assigned=len(assigned),
-                    left=left,
-                ),
+                "type": "warning" if result["by_rule"]["anywhere"] or not result["assigned"] else "success",
+                "title": _("Reseller Assignment"),
+                "message": self._lt_reseller_summary(result),
+                "sticky": bool(result["fallthrough"]),
+                "className": "o_lt_notification_lines",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
-    def _lt_reseller_assign(self, rng=None):
-        """Set-based core of :meth:`action_assign_reseller`; returns the leads assigned."""
-        if not self:
-            return self.browse()
+    @api.model
+    def _lt_reseller_summary(self, result):
+        """One text for a manager: leads per rule (state, country, anywhere, none), then each lead given
+        outside its state and country, and why leads were left without a reseller."""
+        counts = result["by_rule"]
+        lines = [
+            _(
+                "%(assigned)s lead(s) given to a reseller: %(state)s in the lead's state, %(country)s in its "
+                "country, %(anywhere)s anywhere as last resort; %(none)s left without one.",
+                assigned=len(result["assigned"]), state=counts["state"], country=counts["country"],
+                anywhere=counts["anywhere"], none=counts["none"],
+            )
+        ]
+        shown = 5
+        for lead_name, note in result["fallthrough"][:shown]:
+            lines.append(f"{lead_name}: {note}")
+        if len(result["fallthrough"]) > shown:
+            lines.append(_("... and %(count)s more given as last resort.", count=len(result["fallthrough"]) - shown))
+        for note, count in result["left"].items():
+            lines.append(_("%(count)s left: %(note)s", count=count, note=note))
+        return "\n".join(lines)
+
+    def _lt_reseller_assign(self, rng=None, details=False, tracking=True):
+        """Set-based core of :meth:`action_assign_reseller`; returns the leads assigned, or with
+        ``details`` a dict: ``assigned`` (leads), ``by_rule`` (leads per rule: state, country,
+        anywhere, none), ``chosen`` ({lead id: (reseller id, rule)}), ``fallthrough`` ([(lead name,
+        note)] of the leads given outside their state and country) and ``left`` ({note: count}).
+        ``tracking=False`` writes without chatter tracking (the caller logs its own message)."""
+        result = {"assigned": self.browse(), "by_rule": dict.fromkeys(LT_RESELLER_RULES, 0), "chosen": {},
+                  "fallthrough": [], "left": {}}
+        leads = self._lt_reseller_lock_candidates() if self else []
+        if leads:
+            resellers = self._lt_reseller_candidates()
+            cr = self.env.cr
+            cr.execute(
+                "SELECT lead_id, partner_id FROM crm_lead_reseller_declined_rel WHERE lead_id = ANY(%s)",
+                [[lead[0] for lead in leads]],
+            )
+            declined = {}
+            for lead_id, partner_id in cr.fetchall():
+                declined.setdefault(lead_id, set()).add(partner_id)
+            chosen, notes = self._lt_reseller_pick(leads, resellers, declined, rng or random.SystemRandom())
+            self._lt_reseller_write_choice(chosen, notes, resellers, leads, result, tracking)
+        return result if details else result["assigned"]
+
+    def _lt_reseller_lock_candidates(self):
+        """(id, state, country, company) of the leads of ``self`` that may receive a reseller, locked;
+        those another transaction holds are skipped."""
         self.flush_model(["reseller_id", "active", "state_id", "country_id", "probability", "company_id"])
-        self.env["res.partner"].flush_model(
-            ["reseller_level_id", "reseller_weight", "active", "state_id", "country_id", "company_id"]
-        )
-        cr = self.env.cr
-        cr.execute(
+        self.env.cr.execute(
             """
             SELECT l.id, l.state_id, l.country_id, l.company_id
               FROM crm_lead l
@@ -99,10 +144,15 @@ class CrmLead(models.Model):
             """,
             [list(self.ids)],
         )
-        leads = cr.fetchall()
-        if not leads:
-            return self.browse()
-        cr.execute(
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _lt_reseller_candidates(self):
+        """(id, state, country, weight, company) of every reseller that may receive leads."""
+        self.env["res.partner"].flush_model(
+            ["reseller_level_id", "reseller_weight", "active", "state_id", "country_id", "company_id"]
+        )
+        self.env.cr.execute(
             """
             SELECT p.id, p.state_id, p.country_id, p.reseller_weight, p.company_id
               FROM res_partner p
@@ -111,25 +161,52 @@ class CrmLead(models.Model):
              ORDER BY p.id
             """
         )
-        resellers = cr.fetchall()
-        cr.execute(
-            "SELECT lead_id, partner_id FROM crm_lead_reseller_declined_rel WHERE lead_id = ANY(%s)",
-            [[lead[0] for lead in leads]],
-        )
-        declined = {}
-        for lead_id, partner_id in cr.fetchall():
-            declined.setdefault(lead_id, set()).add(partner_id)
-        chosen, notes = self._lt_reseller_pick(leads, resellers, declined, rng or random.SystemRandom())
-        for reseller_id, lead_ids in chosen.items():
-            self.browse(lead_ids).write({"reseller_id": reseller_id})
+        return self.env.cr.fetchall()
+
+    def _lt_reseller_write_choice(self, chosen, notes, resellers, leads, result, tracking):
+        """Write the picks of :meth:`_lt_reseller_pick`: one write per reseller (and note, for the
+        leads given as last resort), one per note for the leads left; fills ``result``."""
+        rows = {lead[0]: lead for lead in leads}
+        countries = {reseller[0]: reseller[2] for reseller in resellers}
+        Country = self.env["res.country"]
+        State = self.env["res.country.state"]
+        Partner = self.env["res.partner"]
+        writes = {}
+        fallthrough_ids = []
+        for lead_id, (reseller_id, rule) in chosen.items():
+            result["by_rule"][rule] += 1
+            note = False
+            if rule == "anywhere":
+                _lead_id, state_id, country_id, _company = rows[lead_id]
+                place = Country.browse(country_id).name or State.browse(state_id).name
+                reseller_country = Country.browse(countries.get(reseller_id)).name or _("no country")
+                values = {"reseller": Partner.browse(reseller_id).sudo().display_name, "where": reseller_country}
+                if place:
+                    note = _("No reseller with weight in %(place)s; given to %(reseller)s (%(where)s) as last resort.",
+                             place=place, **values)
+                else:
+                    note = _("The lead has no state or country; given to %(reseller)s (%(where)s) as last resort.",
+                             **values)
+                fallthrough_ids.append((lead_id, note))
+            writes.setdefault((reseller_id, note), []).append(lead_id)
+        Lead = self if tracking else self.with_context(tracking_disable=True)
+        for (reseller_id, note), lead_ids in writes.items():
+            Lead.browse(lead_ids).write({"reseller_id": reseller_id, "reseller_assign_note": note})
         for note, lead_ids in notes.items():
-            self.browse(lead_ids).write({"reseller_assign_note": note})
-        return self.browse([lead_id for ids in chosen.values() for lead_id in ids])
+            Lead.browse(lead_ids).write({"reseller_assign_note": note})
+            result["left"][note] = len(lead_ids)
+            result["by_rule"]["none"] += len(lead_ids)
+        result["chosen"] = chosen
+        result["assigned"] = self.browse(list(chosen))
+        named = self.browse([lead_id for lead_id, _note in fallthrough_ids])
+        names = {lead.id: lead.name for lead in named}
+        result["fallthrough"] = [(names.get(lead_id, ""), note) for lead_id, note in fallthrough_ids]
 
     def _lt_reseller_pick(self, leads, resellers, declined, rng):
         """Draw a reseller for each lead by weight: in its state, else its country, else (Settings)
-        anywhere; never one that declined it nor of another company. Returns ({reseller id: lead
-        ids}, {note: lead ids} for the leads left without one)."""
+        anywhere; never one that declined it nor of another company. Returns ({lead id: (reseller
+        id, rule)} with the rule that found it (state, country, anywhere), {note: lead ids} for the
+        leads left without one)."""
         lead_companies = {lead[3] for lead in leads if lead[3]}
         anywhere = {
             company.id: company.lt_reseller_assign_anywhere
@@ -149,14 +226,14 @@ class CrmLead(models.Model):
             def eligible(pool, refused=refused, company_id=company_id):
                 return [r for r in pool if r[0] not in refused and (not r[4] or not company_id or r[4] == company_id)]
 
-            pool = eligible(by_state.get(state_id, [])) if state_id else []
+            rule, pool = "state", eligible(by_state.get(state_id, [])) if state_id else []
             if not pool and country_id:
-                pool = eligible(by_country.get(country_id, []))
+                rule, pool = "country", eligible(by_country.get(country_id, []))
             if not pool and anywhere.get(company_id, default_anywhere):
-                pool = eligible(resellers)
+                rule, pool = "anywhere", eligible(resellers)
             if pool:
                 pick = rng.choices(pool, weights=[r[3] for r in pool])[0]
-                chosen.setdefault(pick[0], []).append(lead_id)
+                chosen[lead_id] = (pick[0], rule)
                 continue
             if not resellers:
                 note = _("No reseller has a level and a weight above 0.")
@@ -198,13 +275,14 @@ class CrmLead(models.Model):
         )
         self.message_post(
             body=_(
-                "%(reseller)s is interested and has contacted the customer. Next action: %(summary)s on %(date)s.",
+                "%(reseller)s is interested and has contacted the customer. Next action: %(summary)s, on %(date)s.",
                 reseller=user.partner_id.display_name,
                 summary=summary,
-                date=fields.Date.to_string(date),
+                date=format_date(self.env, date, lang_code=user.lang),
             ),
             author_id=user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
 
     def _lt_reseller_decline(self, user, reason, contacted, spam):
@@ -213,16 +291,15 @@ class CrmLead(models.Model):
         reseller = self.reseller_id
         self.write({"reseller_id": False, "reseller_declined_ids": [(4, reseller.id)]})
         self.message_post(
-            body=_(
-                "%(reseller)s is not interested. Reason: %(reason)s. Contacted the customer: %(contacted)s. "
-                "Spam: %(spam)s.",
-                reseller=reseller.display_name,
-                reason=reason,
-                contacted=_("yes") if contacted else _("no"),
-                spam=_("yes") if spam else _("no"),
+            body=Markup("<p>%s</p><blockquote>%s</blockquote><p>%s</p>") % (
+                _("%(reseller)s is not interested. Reason:", reseller=reseller.display_name),
+                plaintext2html(reason),
+                _("Contacted the customer: %(contacted)s. Spam: %(spam)s.",
+                  contacted=_("yes") if contacted else _("no"), spam=_("yes") if spam else _("no")),
             ),
             author_id=user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
         if spam:
             self.action_set_lost(lost_reason_id=self.env.ref("lead_tracking.lost_reason_spam").id)

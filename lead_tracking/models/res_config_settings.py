@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from .crm_lead_assignment_run import LT_RUN_KEEP_DAYS
 
@@ -65,6 +66,17 @@ class ResConfigSettings(models.TransientModel):
         help="Resellers change the contact's name, email, phone, street, city, zip and country.",
     )
     lt_reseller_assign_anywhere = fields.Boolean(related="company_id.lt_reseller_assign_anywhere", readonly=False)
+    lt_reseller_answer_days = fields.Integer(
+        string="Days for a Reseller to Answer",
+        config_parameter="lead_tracking.reseller_answer_days",
+        help="A forwarded lead the reseller has not answered (interested or not) within this many days goes to the "
+        "next reseller, the first one recorded as declining it; a reminder goes out the day before. 0: no deadline.",
+    )
+
+    @api.constrains("lt_reseller_answer_days")
+    def _check_lt_reseller_answer_days(self):
+        if any(settings.lt_reseller_answer_days < 0 for settings in self):
+            raise ValidationError(_("The days for a reseller to answer cannot be negative."))
     # ---- end Resellers -------------------------------------------------------
 
     # -- assignment --

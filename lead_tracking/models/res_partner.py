@@ -152,6 +152,13 @@ class ResPartner(models.Model):
     reseller_published = fields.Boolean(
         string="Published Reseller", copy=False, help="Listed on the public /partners page."
     )
+    reseller_primary_contact_id = fields.Many2one(
+        "res.partner",
+        string="Primary Contact",
+        domain="[('parent_id', '=', id), ('type', '=', 'contact')]",
+        help="Forwarded leads, reminders and recalls are emailed to this contact; when empty, to every "
+        "contact of the reseller with portal access, else to the reseller's own address.",
+    )
     reseller_lead_ids = fields.One2many("crm.lead", "reseller_id", string="Assigned Leads")
     reseller_lead_count = fields.Integer(string="Reseller Leads", compute="_compute_reseller_lead_count")
 
@@ -168,6 +175,30 @@ class ResPartner(models.Model):
             if partner.reseller_weight < 0:
                 raise ValidationError(_("A reseller's weight cannot be negative."))
             partner.write({"reseller_weight_custom": partner.reseller_weight, "reseller_weight_overridden": True})
+
+    def _lt_reseller_recipients(self):
+        """{reseller id: partners to email}: the primary contact when set, else the partners of the
+        reseller's active portal users, else the reseller itself (its company address). One query for
+        every reseller of ``self``."""
+        recipients = {}
+        resellers = self.sudo()
+        portal = self.env.ref("base.group_portal")
+        users = self.env["res.users"].sudo().search([
+            ("partner_id.commercial_partner_id", "in", resellers.ids),
+            ("groups_id", "in", portal.ids),
+            ("share", "=", True),
+        ], order="id")
+        by_reseller = {}
+        for user in users:
+            key = user.partner_id.commercial_partner_id.id
+            by_reseller[key] = by_reseller.get(key, resellers.browse()) | user.partner_id
+        for reseller in resellers:
+            primary = reseller.reseller_primary_contact_id
+            if primary and primary.email and primary.active:
+                recipients[reseller.id] = primary
+            else:
+                recipients[reseller.id] = by_reseller.get(reseller.id) or reseller
+        return recipients
 
     def action_reset_reseller_weight(self):
         """Make the weight follow the reseller level again."""

@@ -15,5 +15,6 @@ from . import test_query_plans
 from . import test_reports
 from . import test_reseller_portal
 from . import test_reseller_security
+from . import test_reseller_program
 from . import test_resellers
 from . import test_scoring_advice

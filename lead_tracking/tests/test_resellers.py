@@ -171,7 +171,8 @@ class TestResellers(LeadTrackingCase):
         mails = self.env["mail.mail"].sudo().search([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)])
         self.assertEqual(len(mails), 2)
         for mail in mails:
-            self.assertEqual(mail.recipient_ids, self.reseller_a)
+            # to the reseller's people with portal access, not to the company's address
+            self.assertEqual(mail.recipient_ids, self.portal_a.partner_id)
             self.assertIn(f"/my/lead/{mail.res_id}", mail.body_html)
             self.assertIn("Reseller lead", mail.body_html)
 
