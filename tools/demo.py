@@ -16,12 +16,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 
 from . import pg
-from .odoo_env import module_installed, odoo_cmd, require_odoo, write_config
+from .odoo_env import module_installed, odoo_cmd, require_odoo, wait_until_answering, write_config
 
 DBNAME = "lead_tracking_demo"
 LOG = pg.RUN / "demo.log"
@@ -58,23 +55,6 @@ def start_logged(cmd, log, live):
 
     threading.Thread(target=copy, daemon=True).start()
     return proc
-
-
-def wait_until_answering(proc, http_port, timeout=READY_TIMEOUT):
-    """Poll the login page until it answers; False when Odoo exits or the time runs out."""
-    url = f"http://127.0.0.1:{http_port}/web/login"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                if answer.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    return False
 
 
 def stop(proc):
@@ -135,7 +115,7 @@ def main(argv=None):
         print("Starting Odoo ...", flush=True)
         server = start_logged(odoo_cmd(config, "-d", args.db), LOG, args.log)
         try:
-            if not wait_until_answering(server, args.port):
+            if not wait_until_answering(server, f"http://127.0.0.1:{args.port}/web/login", READY_TIMEOUT):
                 stop(server)
                 print(f"Odoo did not answer on port {args.port}; see {LOG}", file=sys.stderr)
                 return 1

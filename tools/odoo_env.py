@@ -3,6 +3,9 @@
 import os
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from .pg import ROOT, RUN
@@ -124,3 +127,19 @@ def environment(config, dbname):
             yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
 
     return _env()
+
+
+def wait_until_answering(proc, url, timeout=300):
+    """Poll ``url`` until Odoo answers; False when it exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                if answer.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False

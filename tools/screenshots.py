@@ -28,11 +28,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 from . import pg
-from .odoo_env import environment, odoo_cmd, require_odoo, run_odoo, write_config
+from .odoo_env import environment, odoo_cmd, require_odoo, run_odoo, wait_until_answering, write_config
 
 DBNAME = "lead_tracking_screenshots"
 IMAGES = pg.ROOT / "docs" / "images"
@@ -263,17 +261,7 @@ def take_pictures(browser, base, ids, out):
     browser.wait_for("document.querySelector('.o_kanban_record .o_lt_score_tier')", what="tier badges")
     shot("pipeline-score-tiers.png")
     # 2. Why This Score, on an open opportunity with a full explanation.
-    browser.open(
-        f"{web}model=crm.lead&id={ids['scored_lead']}&view_type=form",
-        "document.querySelector('.o_form_view .o_notebook')",
-    )
-    browser.click(
-        ".o_notebook_headers a[name='lt_score_explanation']",
-        "document.querySelector('.o_lt_score_explanation li')",
-        "the Why This Score panel",
-    )
-    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
-    time.sleep(0.5)
+    open_score_panel(browser, web, ids["scored_lead"], "the Why This Score panel")
     shot("why-this-score.png")
     # 3. Preview Assignment from the Europe team: the wizard says what the next run would do.
     browser.open(f"{web}model=crm.team&id={ids['team']}&view_type=form", "document.querySelector('.o_form_view')")
@@ -295,17 +283,7 @@ def take_pictures(browser, base, ids, out):
     shot("report-attribution-pivot.png")
     # 5. Italian, as a user who chose it in their preferences sees the same panel.
     login(browser, base, "chloe@leadtracking.example.com", "demo", backend)
-    browser.open(
-        f"{web}model=crm.lead&id={ids['scored_lead']}&view_type=form",
-        "document.querySelector('.o_form_view .o_notebook')",
-    )
-    browser.click(
-        ".o_notebook_headers a[name='lt_score_explanation']",
-        "document.querySelector('.o_lt_score_explanation li')",
-        "the Why This Score panel in Italian",
-    )
-    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
-    time.sleep(0.5)
+    open_score_panel(browser, web, ids["scored_lead"], "the Why This Score panel in Italian")
     shot("why-this-score-it.png")
     # 6. The reseller portal: a lead handed to the Gold reseller, as its contact sees it.
     login(browser, base, "reseller.gold@example.com", "reseller", "location.pathname.startsWith('/my')")
@@ -349,20 +327,18 @@ def demo_ids(cluster):
     }
 
 
-def wait_until_answering(proc, url, timeout=300):
-    """Poll ``url`` until Odoo answers; False when it exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                if answer.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    return False
+def open_score_panel(browser, web, lead_id, what):
+    """Open a lead's form on its Why This Score tab, scrolled so that the panel fills the picture."""
+    browser.open(
+        f"{web}model=crm.lead&id={lead_id}&view_type=form", "document.querySelector('.o_form_view .o_notebook')"
+    )
+    browser.click(
+        ".o_notebook_headers a[name='lt_score_explanation']",
+        "document.querySelector('.o_lt_score_explanation li')",
+        what,
+    )
+    browser.evaluate("document.querySelector('.o_notebook').scrollIntoView({block: 'start'})")
+    time.sleep(0.5)
 
 
 def make_screenshots(binary):

@@ -1,5 +1,6 @@
 """Shared fixtures of lead_tracking's tests: one place, imported by every test file."""
 
+import json
 import re
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
@@ -185,3 +186,21 @@ class LtResellerPortalCase(HttpCase, LeadTrackingCase):
 
     def _token(self):
         return self._csrf(f"/my/lead/{self.lead_a.id}/interested")
+
+    def _rpc(self, model, method, args, kwargs=None):
+        """A JSON-RPC call as the logged-in user; (result, error data)."""
+        response = self.opener.post(
+            f"{self.base_url()}/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1,
+                             "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        return body.get("result"), body.get("error", {}).get("data", {})
+
+    def _json(self, url, params):
+        """A JSON route called as the logged-in user; the decoded answer."""
+        response = self.opener.post(f"{self.base_url()}{url}", json={"jsonrpc": "2.0", "params": params})
+        self.assertEqual(response.status_code, 200)
+        return response.json()

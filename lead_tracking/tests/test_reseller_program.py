@@ -3,7 +3,6 @@ forwarding to the reseller's people, deal registration, answer deadlines, locati
 explained and a portal that feels like Odoo's."""
 
 import datetime
-import json
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -20,27 +19,9 @@ from .common import (
 REVIEW = "lead_tracking.mail_activity_type_registration_review"
 
 
-class LtPortalHelpers:
-    def _rpc(self, model, method, args, kwargs=None):
-        response = self.opener.post(
-            f"{self.base_url()}/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1,
-                             "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        body = response.json()
-        return body.get("result"), body.get("error", {}).get("data", {})
-
-    def _json(self, url, params):
-        response = self.opener.post(f"{self.base_url()}{url}", json={"jsonrpc": "2.0", "params": params})
-        self.assertEqual(response.status_code, 200)
-        return response.json()
-
-
 # ---- 1. access follows portal access ----------------------------------------------------------
 @tagged("post_install", "-at_install")
-class TestResellerPortalGrant(LtPortalHelpers, LtResellerPortalCase):
+class TestResellerPortalGrant(LtResellerPortalCase):
     def _grant(self, partner):
         """Contacts > Action > Grant portal access, as an administrator does it."""
         wizard = self.env["portal.wizard"].with_user(self.manager).with_context(
@@ -154,7 +135,7 @@ class TestResellerForwardRecipients(LeadTrackingCase):
 
 # ---- 3. deal registration ----------------------------------------------------------------------
 @tagged("post_install", "-at_install")
-class TestDealRegistration(LtPortalHelpers, LtResellerPortalCase):
+class TestDealRegistration(LtResellerPortalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -480,7 +461,7 @@ class TestResellerFallthrough(LeadTrackingCase):
 
 # ---- 6. a portal that feels like Odoo's -----------------------------------------------------------
 @tagged("post_install", "-at_install")
-class TestResellerPortalFeel(LtPortalHelpers, LtResellerPortalCase):
+class TestResellerPortalFeel(LtResellerPortalCase):
     def test_home_counts_icons(self):
         self.lt_lead(name="Second lead", reseller_id=self.reseller_a.id)
         home = self.url_open("/my").text

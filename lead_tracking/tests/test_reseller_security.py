@@ -3,7 +3,6 @@
 Each test sends the request that got through before the field-level limits existed (JSON-RPC and
 the portal forms, as the reseller's portal user)."""
 
-import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,18 +28,6 @@ INTERESTED_FIELDS = ["activity_summary", "activity_date", "expected_revenue", "c
 
 @tagged("post_install", "-at_install")
 class TestResellerSecurity(LtResellerPortalCase):
-    def _rpc(self, model, method, args, kwargs=None):
-        """A JSON-RPC call as the logged-in portal user; (result, error data)."""
-        response = self.opener.post(
-            f"{self.base_url()}/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1,
-                             "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        body = response.json()
-        return body.get("result"), body.get("error", {}).get("data", {})
-
     def test_rpc_writes_only_what_settings_allow(self):
         before = (self.opp_a.user_id, self.opp_a.reseller_id, self.opp_a.probability, self.opp_a.company_id)
         refused = {
