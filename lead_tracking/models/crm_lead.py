@@ -48,6 +48,14 @@ class CrmLead(models.Model):
         help="The lead matches its company's definition of a quality lead (CRM Settings).",
         groups="base.group_user",
     )
+    # The report lines of each lead: a report's click-through opens the leads having lines that match
+    # the clicked group ([(field, "any", domain)]), under the report's own record rules.
+    lt_unattended_report_ids = fields.One2many("crm.lead.unattended.report", "lead_id", readonly=True)
+    lt_quality_report_ids = fields.One2many("crm.lead.quality.report", "lead_id", readonly=True)
+    lt_scoring_report_ids = fields.One2many("crm.lead.scoring.report", "lead_id", readonly=True)
+    lt_reseller_report_ids = fields.One2many("crm.reseller.report", "lead_id", readonly=True)
+    lt_attribution_report_ids = fields.One2many("crm.lead.attribution.report", "lead_id", readonly=True)
+    lt_distribution_report_ids = fields.One2many("crm.lead.distribution.report", "lead_id", readonly=True)
     lifecycle_stage = fields.Selection(
         related="partner_id.lifecycle_stage",
         string="Customer Lifecycle",

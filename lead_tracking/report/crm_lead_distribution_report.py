@@ -1,20 +1,24 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
-from ._common import LT_LEAD_REPORT_COLUMNS, LT_STATUS_SELECTION, LT_STATUS_SQL
+from ._common import LT_LEAD_TYPES, LT_STATUS_SELECTION, LT_STATUS_SQL, LtColumn
 
 
 class CrmLeadDistributionReport(models.Model):
-    """One line per assigned lead, archived ones included, dated by its assignment."""
+    """One line per assigned lead, archived ones included, dated by its assignment.
+
+    No summary: its reads scan a range of the covering index ``lt_report_crm_lead_date_open_idx``."""
 
     _name = "crm.lead.distribution.report"
     _inherit = "lt.lead.report.mixin"
     _description = "Lead Distribution Analysis"
     _auto = False
     _lt_report_indexes = ("lt_report_crm_lead_date_open_idx",)
+    _lt_lead_field = "lt_distribution_report_ids"
     _rec_name = "lead_id"
     _order = "date_assigned desc, id desc"
 
-    lead_type = fields.Selection([("lead", "Lead"), ("opportunity", "Opportunity")], string="Type", readonly=True)
+    lead_type = fields.Selection(LT_LEAD_TYPES, string="Type", readonly=True)
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
@@ -32,25 +36,28 @@ class CrmLeadDistributionReport(models.Model):
         help="Share of the quality leads received that are still active.",
     )
 
-    def _lt_report_query(self):
-        return f"""
-            SELECT
-                {LT_LEAD_REPORT_COLUMNS},
-                l.type AS lead_type,
-                l.stage_id AS stage_id,
-                l.date_open AS date_assigned,
-                l.create_date AS create_date,
-                st.status AS status,
-                l.active AS is_active,
-                COALESCE(l.is_quality_lead, FALSE) AS is_quality_lead,
-                CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END AS quality_count,
-                CASE WHEN l.active THEN 1 ELSE 0 END AS kept_count,
-                CASE WHEN st.status = 'lost' THEN 1 ELSE 0 END AS lost_count,
-                CASE WHEN st.status = 'won' THEN 1 ELSE 0 END AS won_count,
-                CASE WHEN l.is_quality_lead THEN CASE WHEN l.active THEN 100.0 ELSE 0.0 END END
-                    AS quality_kept_share
-            FROM crm_lead l
-            LEFT JOIN crm_stage s ON s.id = l.stage_id
-            CROSS JOIN LATERAL (SELECT {LT_STATUS_SQL} AS status) st
-            WHERE l.user_id IS NOT NULL AND l.date_open IS NOT NULL
-        """
+    def _from(self, tables):
+        return SQL("%s l LEFT JOIN crm_stage s ON s.id = l.stage_id", tables["crm_lead"])
+
+    def _where(self):
+        return SQL("l.user_id IS NOT NULL AND l.date_open IS NOT NULL")
+
+    def _lt_columns(self):
+        return {
+            "id": LtColumn("l.id", detail=True),
+            **super()._lt_columns(),
+            "lead_type": LtColumn("l.type"),
+            "stage_id": LtColumn("l.stage_id"),
+            "date_assigned": LtColumn("l.date_open", day=True),
+            "create_date": LtColumn("l.create_date", detail=True),
+            "status": LtColumn(LT_STATUS_SQL),
+            "is_active": LtColumn("l.active"),
+            "is_quality_lead": LtColumn("COALESCE(l.is_quality_lead, FALSE)"),
+            "quality_count": LtColumn("CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END", additive=True),
+            "kept_count": LtColumn("CASE WHEN l.active THEN 1 ELSE 0 END", additive=True),
+            "lost_count": LtColumn(SQL("CASE WHEN (%s) = 'lost' THEN 1 ELSE 0 END", LT_STATUS_SQL), additive=True),
+            "won_count": LtColumn(SQL("CASE WHEN (%s) = 'won' THEN 1 ELSE 0 END", LT_STATUS_SQL), additive=True),
+            "quality_kept_share": LtColumn(
+                "CASE WHEN l.is_quality_lead THEN CASE WHEN l.active THEN 100.0 ELSE 0.0 END END", additive=True
+            ),
+        }
