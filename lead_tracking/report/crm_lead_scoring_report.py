@@ -181,14 +181,14 @@ class CrmLeadScoringReport(models.Model):
         over the group's closed leads."""
         rows = self._read_group(
             expression.AND([domain, [("is_closed", "=", True)]]),
-            [*groupby, "score_bucket"],
+            [*groupby, *([] if "score_bucket" in groupby else ["score_bucket"])],
             ["closed_count:sum", "predicted_won_rate:avg", "actual_won_rate:avg"],
         )
         gaps, counts = {}, {}
         size = len(groupby)
         for row in rows:
             key = tuple(self._lt_group_value(value) for value in row[:size])
-            closed, predicted, actual = row[size + 1:]
+            closed, predicted, actual = row[-3:]
             if not closed:
                 continue
             gaps[key] = gaps.get(key, 0.0) + closed * abs((predicted or 0.0) - (actual or 0.0))

@@ -131,7 +131,7 @@ class LtLeadReportMixin(models.AbstractModel):
     def _table_query(self):
         # Only the reads the router sends to the summary (see _read_group) set lt_report_summary.
         if self._lt_summarised and self.env.context.get("lt_report_summary"):
-            return self._lt_read_sql(self._lt_summary.rows())
+            return SQL("(%s)", self._lt_read_sql(self._lt_summary.rows()))
         return None
 
     def init(self):

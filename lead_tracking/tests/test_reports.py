@@ -1,11 +1,15 @@
 """Every measure of the six reports against the same figure counted directly on crm.lead / mail.activity."""
 
+import io
+import json
 import statistics
+import zipfile
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from lxml import etree
 
-from odoo import fields
+from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -132,6 +136,7 @@ class TestReports(LeadTrackingCase):
             lambda a: (
                 self.env["crm.lead"].browse(a.res_id).active
                 and self.env["crm.lead"].browse(a.res_id).user_id
+                and not self.env["crm.lead"].browse(a.res_id).stage_id.is_won
                 and a.date_deadline
                 <= self.today + timedelta(days=horizon[self.env["crm.lead"].browse(a.res_id).company_id])
             )
@@ -204,11 +209,12 @@ class TestReports(LeadTrackingCase):
             self.assertEqual(row.status, lt_status(lead))
             self.assertEqual(row.is_quality_lead, lead.is_quality_lead)
             self.assertEqual(row.date_received, lead.date_open or lead.create_date)
-        groups = self._group_total(model, ["quality_count:sum", "quality_share:avg"], "user_id")
+        groups = self._group_total(model, ["quality_count:sum", "lead_count:sum", "quality_share:avg"], "user_id")
         for user in (self.salesman, self.salesman_all):
             mine = leads.filtered(lambda lead, u=user: lead.user_id == u)
             quality = mine.filtered("is_quality_lead")
             self.assertEqual(groups[user.id]["__count"], len(mine))
+            self.assertEqual(groups[user.id]["lead_count"], len(mine))
             self.assertEqual(groups[user.id]["quality_count"], len(quality))
             self.assertAlmostEqual(groups[user.id]["quality_share"], 100.0 * len(quality) / len(mine))
         by_status = self._group_total(model, [], "status")
@@ -313,6 +319,9 @@ class TestReports(LeadTrackingCase):
             bucket = int(group["score_bucket"])
             subset = closed.filtered(lambda lead, b=bucket: min(int(lead.closing_score // 10), 9) == b)
             self.assertEqual(group["__count"], len(subset))
+            if not subset:  # every bucket is shown, empty ones at 0
+                self.assertFalse(group["predicted_won_rate"])
+                continue
             self.assertAlmostEqual(group["predicted_won_rate"], sum(subset.mapped("closing_score")) / len(subset))
             self.assertAlmostEqual(
                 group["actual_won_rate"],
@@ -353,16 +362,17 @@ class TestReports(LeadTrackingCase):
             ["user_id", "status", "score_tier"],
         ),
         (
-            "crm.lead.quality.report",
-            [("date_received", ">=", str(date.today() - timedelta(days=30)))],
-            ["__count", "quality_count:sum", "quality_share:avg"],
-            ["user_id", "status"],
+            "crm.lead.scoring.report",
+            [("is_closed", "=", True)],
+            ["closed_count:sum", "predicted_won_rate:avg", "actual_won_rate:avg", "brier_score:avg"],
+            ["score_bucket"],
         ),
-        ("crm.lead.quality.report", [], ["__count"], ["date_received:week", "is_quality_lead", "lead_type"]),
+        ("crm.lead.unattended.report", [], ["expected_revenue:sum"], ["user_id", "stage_id"]),
+        ("crm.reseller.report", [], ["__count", "accepted_count:sum", "won_revenue:sum"], ["level_id", "reseller_id"]),
         ("crm.reseller.report", [], ["__count", "won_revenue:sum"], ["reseller_id"]),
         (
             "crm.reseller.report",
-            [("declined_count", "=", 0)],
+            [("is_declined", "=", False)],
             ["accepted_count:sum", "opportunity_count:sum", "won_count:sum", "acceptance_rate:avg", "won_revenue:avg"],
             ["level_id", "activation_id"],
         ),
@@ -489,7 +499,7 @@ class TestReports(LeadTrackingCase):
         self._assert_summaries_match()
         self._assert_summaries_match(user=self.salesman_all, companies=self.company2)
         # the summaries really answer these reads: emptied, they answer nothing until rebuilt
-        self.env.cr.execute("DELETE FROM lt_report_unattended_summary")
+        self.env.cr.execute("DELETE FROM crm_lead_unattended_report_summary")
         self.assertFalse(self.env["crm.lead.unattended.report"].read_group([], ["__count"], ["stage_id"]))
         self.env["lt.lead.report.mixin"]._lt_report_rebuild_summaries()
         self._assert_summaries_match()
@@ -504,15 +514,13 @@ class TestReports(LeadTrackingCase):
         # reads the summaries cannot answer (a lead, an activity type) read the lines
         report = self.env["crm.lead.unattended.report"]
         self.assertFalse(report._lt_summary_answers([("lead_id", "in", lead.ids)], ["stage_id"], ["__count"], (), None))
-        self.assertFalse(report._lt_summary_answers([], ["activity_type_id"], ["__count"], (), None))
+        self.assertTrue(report._lt_summary_answers([], ["activity_type_id"], ["__count"], (), None))
         self.assertFalse(report._lt_summary_answers([], ["stage_id"], ["expected_revenue:max"], (), None))
-        quality = self.env["crm.lead.quality.report"]
-        at_one = [("date_received", ">=", "2026-01-01 13:00:00")]
-        self.assertFalse(quality._lt_summary_answers(at_one, ["user_id"], ["__count"], (), None))
-        self.assertFalse(quality._lt_summary_answers([], ["user_id"], ["date_received:max"], (), None))
-        brussels = quality.with_context(tz="Europe/Brussels")
-        self.assertFalse(brussels._lt_summary_answers([], ["date_received:day"], ["__count"], (), None))
-        self.assertTrue(brussels._lt_summary_answers([("date_received", "<", "2026-01-01")], ["user_id"], [], (), None))
+        self.assertFalse(report._lt_summary_answers([], ["user_id"], ["summary:count"], (), None))
+        self.assertTrue(report._lt_summary_answers([("days_overdue", ">", 0)], ["user_id"], ["__count"], (), None))
+        scoring = self.env["crm.lead.scoring.report"]
+        dated = [("date", ">=", "2026-01-01")]
+        self.assertFalse(scoring._lt_summary_answers(dated, ["user_id"], ["__count"], (), None))
         partnership = self.env["crm.reseller.report"]
         self.assertFalse(partnership._lt_summary_answers([], ["reseller_id"], ["median_answer_hours:max"], (), None))
         self.assertFalse(partnership._lt_summary_answers([], ["date_assigned:month"], ["__count"], (), None))
@@ -572,6 +580,165 @@ class TestReports(LeadTrackingCase):
             set(self._leads(self.salesman).filtered(lambda lead: lead in (accepted | won | pending | declined)).ids),
         )
 
+    # ------------------------------------------------------------------ calibration
+    def test_scoring_calibration(self):
+        """Predicted and actual won rate side by side per bucket (every bucket, empty ones at 0), the
+        Brier score and the expected calibration error, against figures computed here."""
+        model = self.env["crm.lead.scoring.report"]
+        domain = [("lead_id", "in", self.leads.ids), ("is_closed", "=", True)]
+        closed = self._leads().filtered(lambda lead: lt_status(lead) in ("won", "lost"))
+        self.assertTrue(closed)
+
+        def bucket(lead):
+            return min(max(int((lead.closing_score or 0) // 10), 0), 9)
+
+        groups = model.read_group(domain, ["won_rate:avg", "closed_count:sum"], ["score_bucket", "series"], lazy=False)
+        self.assertEqual(len(groups), 20, "10 buckets x 2 series, empty buckets included")
+        self.assertEqual([g["score_bucket"] for g in groups[::2]], [str(b) for b in range(10)])
+        by_key = {(g["score_bucket"], g["series"]): g for g in groups}
+        n = len(closed)
+        ece = 0.0
+        for b in range(10):
+            subset = closed.filtered(lambda lead, b=b: bucket(lead) == b)
+            predicted, actual = by_key[(str(b), "predicted")], by_key[(str(b), "actual")]
+            self.assertEqual(actual["closed_count"], len(subset))
+            self.assertEqual(predicted["closed_count"], len(subset))
+            if not subset:
+                self.assertEqual((predicted["won_rate"], actual["won_rate"], actual["__count"]), (0, 0, 0))
+                continue
+            mean_score = sum(lead.closing_score for lead in subset) / len(subset)
+            won_share = 100.0 * len(subset.filtered(lambda lead: lt_status(lead) == "won")) / len(subset)
+            self.assertAlmostEqual(predicted["won_rate"], mean_score)
+            self.assertAlmostEqual(actual["won_rate"], won_share)
+            ece += len(subset) / n * abs(mean_score - won_share)
+        outcome = {lead: 1.0 if lt_status(lead) == "won" else 0.0 for lead in closed}
+        brier = sum((lead.closing_score / 100 - outcome[lead]) ** 2 for lead in closed) / n
+        (total,) = model.read_group(domain, ["brier_score:avg", "calibration_error:avg", "closed_count:sum"], [],
+                                    lazy=False)
+        self.assertAlmostEqual(total["brier_score"], brier)
+        self.assertAlmostEqual(total["calibration_error"], ece)
+        self.assertEqual(total["closed_count"], n)
+        figures = model.lt_calibration(domain)
+        self.assertEqual(figures["closed"], n)
+        self.assertAlmostEqual(figures["brier_score"], brier)
+        self.assertAlmostEqual(figures["calibration_error"], ece)
+        # the summary gives the same figures as the lines
+        lines = model.with_context(lt_report_summary=False)
+        self.assertAlmostEqual(lines.read_group(domain, ["brier_score:avg"], [], lazy=False)[0]["brier_score"], brier)
+        # the list's button reports the figures of the domain it is given (the user's period and filters)
+        action = model.with_context(active_domain=domain).action_lt_calibration()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn(f"{brier:.4f}", action["params"]["message"])
+        # per group: the ECE of each salesperson's closed leads
+        for group in model.read_group(domain, ["calibration_error:avg"], ["user_id"], lazy=False):
+            mine = closed.filtered(lambda lead, g=group: lead.user_id.id == (g["user_id"] and g["user_id"][0]))
+            expected = 0.0
+            for b in range(10):
+                subset = mine.filtered(lambda lead, b=b: bucket(lead) == b)
+                if subset:
+                    gap = sum(lead.closing_score for lead in subset) / len(subset) - 100.0 * len(
+                        subset.filtered(lambda lead: lt_status(lead) == "won")) / len(subset)
+                    expected += len(subset) / len(mine) * abs(gap)
+            self.assertAlmostEqual(group["calibration_error"], expected)
+
+    # ------------------------------------------------------------------ click-through
+    REPORTS = (
+        "crm.lead.unattended.report",
+        "crm.lead.quality.report",
+        "crm.lead.scoring.report",
+        "crm.reseller.report",
+        "crm.lead.attribution.report",
+        "crm.lead.distribution.report",
+    )
+
+    def test_click_through(self):
+        """A graph bar or pivot cell (its group's domain) opens the crm leads having lines in it, as the
+        user sees them; a line's button opens its lead."""
+        self._resellers()
+        self.env.flush_all()
+        for model in self.REPORTS:
+            for user in (self.manager, self.salesman):
+                report = self.env[model].with_user(user)
+                groups = report.read_group([("lead_id", "in", self.leads.ids)], ["__count"], ["user_id"], lazy=False)
+                self.assertTrue(groups, model)
+                for group in groups:
+                    action = report.lt_action_open_leads(group["__domain"])
+                    self.assertEqual(action["res_model"], "crm.lead")
+                    self.assertFalse(action["context"]["active_test"])
+                    leads = self.env["crm.lead"].with_user(user).with_context(active_test=False).search(
+                        action["domain"])
+                    expected = report.search(group["__domain"]).lead_id
+                    self.assertEqual(leads, expected, f"{model} {user.login} {group['user_id']}")
+                    self.assertTrue(leads)
+                    # never a lead the user may not read
+                    self.assertFalse(leads - self._leads(user))
+            line = self.env[model].search([("lead_id", "in", self.leads.ids)], limit=1)
+            self.assertEqual(line.action_open_lead()["res_id"], line.lead_id.id)
+            self.assertEqual(self.env["crm.lead"].with_context(active_test=False).search(
+                line.action_open_leads()["domain"]), line.lead_id)
+        # the scoring series are the same lines: a bar of either series opens the bucket's closed leads
+        scoring = self.env["crm.lead.scoring.report"]
+        bars = scoring.read_group([("lead_id", "in", self.leads.ids), ("is_closed", "=", True)], ["won_rate:avg"],
+                                  ["score_bucket", "series"], lazy=False)
+        bar = next(group for group in bars if group["__count"] and group["series"] == "predicted")
+        leads = self.env["crm.lead"].with_context(active_test=False).search(
+            scoring.lt_action_open_leads(bar["__domain"])["domain"])
+        self.assertEqual(leads, scoring.search(bar["__domain"]).lead_id)
+        self.assertTrue(all(int(lead.closing_score // 10) == int(bar["score_bucket"]) for lead in leads))
+
+    # ------------------------------------------------------------------ export
+    def test_exports(self):
+        """The list export (every stored field of the list) and the pivot's xlsx export work on every report."""
+        self._resellers()
+        self.env.flush_all()
+        for model in self.REPORTS:
+            report = self.env[model]
+            view = report.get_view(view_type="tree")
+            names = [name for name in report._fields if name in view["arch"] and name not in ("id",)]
+            rows = report.search([("lead_id", "in", self.leads.ids)])
+            self.assertTrue(rows, model)
+            data = rows.export_data([*names, "lead_id/name"])["datas"]
+            self.assertEqual(len(data), len(rows), model)
+            self.assertEqual(len(data[0]), len(names) + 1)
+
+    # ------------------------------------------------------------------ partnership views
+    def test_partnership_levels_and_answers(self):
+        """Every level and activation that has resellers has its group, with or without leads; hours
+        to answer are filled wherever the reseller answered, declined leads included."""
+        gold, silver = self._resellers()
+        bronze = self.env["res.partner"].create({
+            "name": "LT Bronze Reseller", "is_company": True,
+            "reseller_level_id": self.env.ref("lead_tracking.reseller_level_bronze").id,
+        })
+        model = self.env["crm.reseller.report"]
+        groups = model.read_group([("lead_id", "in", self.leads.ids)], ["__count"], ["level_id"], lazy=False)
+        levels = {g["level_id"][0]: g["__count"] for g in groups}
+        self.assertEqual(levels[bronze.reseller_level_id.id], 0)
+        self.assertIn(gold.reseller_level_id.id, levels)
+        resellers = self.env["res.partner"].search([("reseller_level_id", "!=", False)])
+        self.assertEqual(set(levels), set(resellers.reseller_level_id.ids))
+        activations = model.read_group([], ["__count"], ["activation_id"], lazy=False)
+        self.assertEqual({g["activation_id"][0] for g in activations if g["activation_id"]},
+                         set(resellers.reseller_activation_id.ids))
+        # answers: the gold reseller's contact answers lead 1, silver answers the lead it declined
+        contact = self.env["res.partner"].create({"name": "LT Gold Contact", "parent_id": gold.id})
+        lead_1, declined = self.leads[1], self.leads[0]
+        assigned = lead_1.reseller_assigned_date
+        message = lead_1.message_post(body="We called them", author_id=contact.id)
+        message.date = assigned + timedelta(hours=2)
+        decline = declined.message_post(body="Not for us", author_id=silver.id)
+        decline.date = declined.create_date + timedelta(hours=5)
+        self.env.flush_all()
+        rows = model.search([("lead_id", "in", (lead_1 | declined).ids)])
+        answered = {(row.lead_id, row.reseller_id, row.is_declined): row.answer_hours for row in rows}
+        self.assertAlmostEqual(answered[(lead_1, gold, False)], 2.0, places=3)
+        self.assertAlmostEqual(answered[(declined, silver, True)], 5.0, places=3)
+        self.assertFalse(answered[(declined, gold, False)], "the gold reseller has not answered lead 0")
+        (group,) = model.read_group([("reseller_id", "=", gold.id), ("lead_id", "=", lead_1.id)],
+                                    ["answer_hours:avg", "median_answer_hours:max"], ["reseller_id"], lazy=False)
+        self.assertAlmostEqual(group["answer_hours"], 2.0, places=3)
+        self.assertAlmostEqual(group["median_answer_hours"], 2.0, places=3)
+
     # ------------------------------------------------------------------ export, demo, indexes
     def test_export_demo_indexes(self):
         for model in (
@@ -594,5 +761,40 @@ class TestReports(LeadTrackingCase):
 @tagged("post_install", "-at_install")
 class TestReportsTour(HttpCase):
     def test_reports_tour(self):
-        """Each report opens from CRM > Reporting and switches graph, pivot and list."""
-        self.start_tour("/web", "lead_tracking_reports_tour", login="admin", timeout=180)
+        """Each report opens from CRM > Reporting, switches views, and a pivot cell opens its crm leads."""
+        self.start_tour("/web", "lead_tracking_reports_tour", login="admin", timeout=300)
+
+    def test_pivot_xlsx_export(self):
+        """The pivot's xlsx export (Odoo's /web/pivot/export_xlsx, fed as the pivot feeds it) works on
+        every report, on its default pivot's rows and measures."""
+        self.authenticate("admin", "admin")
+        for model in TestReports.REPORTS:
+            report = self.env[model]
+            arch = etree.fromstring(report.get_view(view_type="pivot")["arch"])
+            rows = [node.get("name") for node in arch.iter("field") if node.get("type") == "row"][:1]
+            measures = [node.get("name") for node in arch.iter("field") if node.get("type") == "measure"]
+            aggregates = [f"{name}:{report._fields[name].group_operator or 'sum'}" for name in measures]
+            groups = report.read_group([], aggregates, rows, lazy=False)
+            payload = {
+                "title": report._description,
+                "model": model,
+                "measure_count": len(measures),
+                "origin_count": 1,
+                "col_group_headers": [[{"title": "Total", "width": len(measures), "height": 1}]],
+                "measure_headers": [{"title": report._fields[m].string, "is_bold": False} for m in measures],
+                "origin_headers": [],
+                "rows": [
+                    {"title": str(group[rows[0]] and (group[rows[0]][1] if isinstance(group[rows[0]], tuple)
+                                                      else group[rows[0]])),
+                     "indent": 1,
+                     "values": [{"value": group[m] or 0, "is_bold": False} for m in measures]}
+                    for group in groups
+                ],
+            }
+            response = self.url_open("/web/pivot/export_xlsx", data={
+                "data": json.dumps(payload), "csrf_token": http.Request.csrf_token(self),
+            })
+            self.assertEqual(response.status_code, 200, model)
+            self.assertIn("spreadsheetml", response.headers["Content-Type"])
+            with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
+                self.assertIn("xl/worksheets/sheet1.xml", workbook.namelist())

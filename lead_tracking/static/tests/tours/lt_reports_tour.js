@@ -1,5 +1,6 @@
 /** @odoo-module **/
-// Opens each lead_tracking report from CRM > Reporting and switches graph, pivot and list.
+// Opens each lead_tracking report from CRM > Reporting, switches graph, pivot and list, then clicks a
+// pivot cell and lands on the crm leads behind it (crm's own list), and comes back.
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
@@ -25,15 +26,29 @@ function openReport([xmlid, title]) {
         {
             content: `${title} opens on its graph`,
             trigger: `.o_breadcrumb:contains("${title}")`,
-            extra_trigger: ".o_graph_renderer",
+            extra_trigger: ".o_graph_renderer canvas",
             isCheck: true,
         },
-        { content: "Switch to pivot", trigger: ".o_switch_view.o_pivot" },
-        { content: "Pivot shown", trigger: ".o_pivot", isCheck: true },
         { content: "Switch to list", trigger: ".o_switch_view.o_list" },
         { content: "List shown", trigger: ".o_list_renderer", isCheck: true },
-        { content: "Back to graph", trigger: ".o_switch_view.o_graph" },
-        { content: "Graph shown", trigger: ".o_graph_renderer", isCheck: true },
+        { content: "Switch to pivot", trigger: ".o_switch_view.o_pivot" },
+        {
+            content: `Drill into a cell of ${title}`,
+            trigger: ".o_pivot table tbody td.o_pivot_cell_value:not(.o_empty)",
+        },
+        {
+            content: "Landed on the crm leads behind the cell",
+            trigger: '.o_breadcrumb:contains("Leads:")',
+            extra_trigger: ".o_list_renderer .o_data_row",
+            isCheck: true,
+        },
+        {
+            content: "The leads open in crm's own list",
+            trigger: ".o_list_renderer th[data-name='expected_revenue'], .o_list_renderer th[data-name='stage_id']",
+            isCheck: true,
+        },
+        { content: `Back to ${title}`, trigger: `.o_breadcrumb .breadcrumb-item a:contains("${title}")` },
+        { content: "Pivot shown again", trigger: ".o_pivot", isCheck: true },
     ];
 }
 
