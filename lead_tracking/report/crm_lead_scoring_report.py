@@ -36,7 +36,9 @@ class CrmLeadScoringReport(models.Model):
     _lt_summarised = True
     _lt_lead_field = "lt_scoring_report_ids"
     _rec_name = "lead_id"
-    _order = "date desc, id desc"
+    # Newest lead first: the primary key orders the first page without sorting every closed lead by its
+    # closing date (a CASE over the status, which no index holds).
+    _order = "id desc"
 
     stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
     date = fields.Datetime(readonly=True, help="Closing date of closed leads, creation date of open ones.")
