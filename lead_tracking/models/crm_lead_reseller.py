@@ -4,6 +4,9 @@ import random
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+DECLINED_REL = "crm_lead_reseller_declined_rel"
 
 
 class CrmLead(models.Model):
@@ -18,6 +21,13 @@ class CrmLead(models.Model):
         help="The reseller partner this lead is handed to; its portal users see and work the lead.",
     )
     reseller_assigned_date = fields.Datetime(string="Reseller Assigned On", copy=False, readonly=True)
+    reseller_answered_date = fields.Datetime(
+        string="Reseller Answered On",
+        copy=False,
+        readonly=True,
+        help="When the current reseller (or one of its contacts) first wrote on the lead since it was handed the lead.",
+        groups="base.group_user",
+    )
     reseller_declined_ids = fields.Many2many(
         "res.partner",
         "crm_lead_reseller_declined_rel",
@@ -50,7 +60,59 @@ class CrmLead(models.Model):
             vals = dict(vals, reseller_assigned_date=fields.Datetime.now() if vals["reseller_id"] else False)
             if vals["reseller_id"]:
                 vals.setdefault("reseller_assign_note", False)
+        if "reseller_id" in vals and "reseller_answered_date" not in vals:
+            vals = dict(vals, reseller_answered_date=False)
         return super().write(vals)
+
+    def init(self):
+        super().init()
+        # When each reseller declined a lead, and when it had been offered it: the Partnership report's
+        # hours to answer of a declined lead. Filled by the database for every decline, whatever writes it.
+        self.env.cr.execute(SQL(
+            "ALTER TABLE %s ADD COLUMN IF NOT EXISTS lt_declined_date timestamp DEFAULT (now() AT TIME ZONE 'UTC'),"
+            " ADD COLUMN IF NOT EXISTS lt_offered_date timestamp",
+            SQL.identifier(DECLINED_REL),
+        ))
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """The current reseller's first message on the lead is its answer (Partnership report)."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        author = message.author_id
+        if author and message.message_type != "user_notification":
+            answered = self.filtered(
+                lambda lead: lead.reseller_id and lead.reseller_id in (author | author.commercial_partner_id)
+            )
+            if answered:
+                # In SQL: the author may be a portal user, who may not write this field. Pending writes of
+                # the lead's reseller fields go first, so that they do not overwrite this one afterwards.
+                answered.flush_recordset(["reseller_id", "reseller_assigned_date", "reseller_answered_date"])
+                self.env.cr.execute(SQL(
+                    "UPDATE crm_lead SET reseller_answered_date = %s"
+                    " WHERE id IN %s AND reseller_answered_date IS NULL AND reseller_assigned_date <= %s",
+                    message.date, tuple(answered.ids), message.date,
+                ))
+                answered.invalidate_recordset(["reseller_answered_date"])
+        return res
+
+    @api.model
+    def _lt_backfill_reseller_answers(self):
+        """Set-based: the answer time of leads whose current reseller wrote on them but that have none
+        (messages written outside the ORM, leads from before the field existed)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            UPDATE crm_lead l SET reseller_answered_date = a.answered
+              FROM (SELECT l2.id, MIN(m.date) AS answered
+                      FROM crm_lead l2
+                      JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = l2.id
+                                         AND m.date >= l2.reseller_assigned_date
+                                         AND m.message_type <> 'user_notification'
+                      JOIN res_partner p ON p.id = m.author_id
+                     WHERE l2.reseller_id IS NOT NULL AND l2.reseller_answered_date IS NULL
+                       AND l2.reseller_id IN (p.id, p.commercial_partner_id)
+                     GROUP BY l2.id) a
+             WHERE l.id = a.id
+        """))
+        self.invalidate_model(["reseller_answered_date"])
 
     def action_assign_reseller(self):
         """Give each lead of ``self`` without a reseller one, drawn at random by reseller weight.
@@ -211,7 +273,13 @@ class CrmLead(models.Model):
         """The reseller declines: it loses the lead and is never offered it again."""
         self.ensure_one()
         reseller = self.reseller_id
+        offered = self.reseller_assigned_date
         self.write({"reseller_id": False, "reseller_declined_ids": [(4, reseller.id)]})
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE %s SET lt_offered_date = %s WHERE lead_id = %s AND partner_id = %s",
+            SQL.identifier(DECLINED_REL), offered, self.id, reseller.id,
+        ))
         self.message_post(
             body=_(
                 "%(reseller)s is not interested. Reason: %(reason)s. Contacted the customer: %(contacted)s. "

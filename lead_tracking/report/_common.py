@@ -46,8 +46,8 @@ LT_REPORT_INDEXES = {
     # Partnership: the leads handed to a reseller, covering what a line reads of its lead.
     "lt_report_crm_lead_reseller_idx": (
         "crm_lead",
-        SQL("(reseller_id) INCLUDE (reseller_assigned_date, stage_id, user_id, team_id, company_id, active,"
-            " probability, type, expected_revenue, create_date) WHERE reseller_id IS NOT NULL"),
+        SQL("(reseller_id) INCLUDE (id, reseller_assigned_date, reseller_answered_date, stage_id, user_id, team_id,"
+            " company_id, active, probability, type, expected_revenue, create_date) WHERE reseller_id IS NOT NULL"),
     ),
 }
 # Indexes earlier versions created under another name or definition: dropped when the reports are

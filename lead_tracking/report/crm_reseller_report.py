@@ -6,9 +6,6 @@ from ._common import LT_STATUS_SQL, LtColumn
 
 DECLINED_REL = "crm_lead_reseller_declined_rel"  # crm.lead's reseller_declined_ids: (lead_id, partner_id)
 WON_SQL = SQL("(%s) = 'won'", LT_STATUS_SQL)
-# When the reseller of line ``p`` was offered lead ``l``: its assignment for the current reseller; for
-# one that declined, whose offer time is not kept, the lead's creation (resellers are offered new leads).
-OFFERED_SQL = SQL("CASE WHEN p.declined THEN l.create_date ELSE COALESCE(l.reseller_assigned_date, l.create_date) END")
 
 
 class CrmResellerReport(models.Model):
@@ -19,8 +16,9 @@ class CrmResellerReport(models.Model):
     reseller's level, activation, country and partnership date are read from the partner when read.
 
     Keeps a summary (lines per reseller, declined or not, salesperson, team, company, status, type): its
-    default graph adds up a few thousand rows (docs/reports.md). Hours to answer are a line's own
-    (from the offer to the reseller's first message on the lead), so reads of them read the lines."""
+    default graph and pivot add up a few thousand rows (docs/reports.md). Hours to answer run from the
+    offer to the reseller's first message on the lead (``reseller_answered_date``, kept as messages are
+    posted) or to its decline (the declines relation's ``lt_declined_date``)."""
 
     _name = "crm.reseller.report"
     _inherit = "lt.lead.report.mixin"
@@ -56,8 +54,8 @@ class CrmResellerReport(models.Model):
         string="Hours to Answer",
         readonly=True,
         group_operator="avg",
-        help="Hours from the offer to the reseller's first message on the lead (for a declined lead, from the "
-        "lead's creation), over the lines the reseller answered.",
+        help="Hours from the offer to the reseller's first message on the lead, or to its decline, over the "
+        "lines the reseller answered.",
     )
     median_answer_hours = fields.Float(
         string="Median Hours to Answer",
@@ -68,17 +66,25 @@ class CrmResellerReport(models.Model):
     company_currency = fields.Many2one("res.currency", readonly=True)
 
     def _lt_parts(self, tables):
+        # Each part names, as ``p``, the line's reseller, whether it declined, the line's id (the lead's
+        # own for its current reseller, so that reading lines by id uses the lead's primary key), and
+        # when the reseller was offered the lead and answered (its first message; for a decline, the
+        # decline; an offer to a declining reseller from before this was kept counts from the lead's
+        # creation).
         stage = SQL("LEFT JOIN crm_stage s ON s.id = l.stage_id")
         current = (
             {"crm_lead"},
-            SQL("%s l %s CROSS JOIN LATERAL (SELECT l.reseller_id AS reseller_id, FALSE AS declined) p",
+            SQL("%s l %s CROSS JOIN LATERAL (SELECT l.reseller_id AS reseller_id, FALSE AS declined, l.id::bigint"
+                " AS line_id, l.reseller_assigned_date AS offered, l.reseller_answered_date AS answered) p",
                 tables["crm_lead"], stage),
             SQL("l.reseller_id IS NOT NULL"),
         )
         declined = (
             {"crm_lead", DECLINED_REL},
             SQL("%s d JOIN %s l ON l.id = d.lead_id %s"
-                " CROSS JOIN LATERAL (SELECT d.partner_id AS reseller_id, TRUE AS declined) p",
+                " CROSS JOIN LATERAL (SELECT d.partner_id AS reseller_id, TRUE AS declined,"
+                " 4294967296 + (d.lead_id::bigint * 100000000 + d.partner_id) AS line_id,"
+                " COALESCE(d.lt_offered_date, l.create_date) AS offered, d.lt_declined_date AS answered) p",
                 tables[DECLINED_REL], tables["crm_lead"], stage),
             SQL("TRUE"),
         )
@@ -86,17 +92,9 @@ class CrmResellerReport(models.Model):
 
     def _lt_columns(self):
         accepted = SQL("NOT p.declined AND l.type IS NOT DISTINCT FROM 'opportunity'")
-        # The reseller's first message on the lead since the offer, by the reseller or one of its contacts
-        # (a scalar subquery: computed only when the column is read). The median aggregates it.
-        answer = SQL(
-            """(SELECT EXTRACT(EPOCH FROM MIN(m.date) - %(offered)s) / 3600.0
-                  FROM mail_message m JOIN res_partner a ON a.id = m.author_id
-                 WHERE m.model = 'crm.lead' AND m.res_id = l.id AND m.date >= %(offered)s
-                   AND p.reseller_id IN (a.id, a.commercial_partner_id))""",
-            offered=OFFERED_SQL,
-        )
+        answer = SQL("EXTRACT(EPOCH FROM p.answered - p.offered) / 3600.0")
         return {
-            "id": LtColumn("(l.id::bigint * 100000000 + p.reseller_id) * 2 + p.declined::int", detail=True),
+            "id": LtColumn("p.line_id", detail=True),
             **super()._lt_columns(),
             "reseller_id": LtColumn("p.reseller_id"),
             "is_declined": LtColumn("p.declined"),
@@ -116,7 +114,7 @@ class CrmResellerReport(models.Model):
             "acceptance_rate": LtColumn(
                 SQL("CASE WHEN p.declined THEN 0.0 WHEN %s THEN 100.0 END", accepted), additive=True
             ),
-            "answer_hours": LtColumn(answer, detail=True),
+            "answer_hours": LtColumn(answer, additive=True),
             "median_answer_hours": LtColumn(answer, detail=True),
             "company_currency": LtColumn("c.currency_id", live=True),
         }

@@ -255,7 +255,19 @@ class LtLeadReportMixin(models.AbstractModel):
             return SQL("SUM(%s)::bigint", present), [fname]
         return super()._read_group_select(aggregate_spec, query)
 
+    def _lt_without_jit(self):
+        """Switch PostgreSQL's JIT off for this transaction. It compiles any plan whose estimated cost
+        passes jit_above_cost (every read over a million lines): 1 to 1.5 s of compilation, measured at
+        1,000,000 leads, for reads that run in a few hundred milliseconds."""
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        self._lt_without_jit()
+        return super()._search(domain, offset, limit, order, access_rights_uid)
+
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        self._lt_without_jit()
         # lt_report_summary: None = read the summary when it can answer, False = always read the lines.
         if (
             self._lt_summarised

@@ -547,8 +547,14 @@ class TestReports(LeadTrackingCase):
         declined.write({"reseller_declined_ids": [(4, reseller.id)]})
         for lead, hours in ((accepted, 1), (won, 3)):
             message = lead.message_post(body="Contacted the customer", author_id=reseller.id)
-            message.date = assigned + timedelta(hours=hours)
+            self.assertEqual(lead.reseller_answered_date, message.date, "the reseller's first message is its answer")
+            lead.message_post(body="Still on it", author_id=reseller.id)
+            self.assertEqual(lead.reseller_answered_date, message.date, "only the first message counts")
+            lead.reseller_answered_date = assigned + timedelta(hours=hours)
         self.env.flush_all()
+        # the decline has no recorded time here: it is not counted in the hours to answer
+        self.env.cr.execute("UPDATE crm_lead_reseller_declined_rel SET lt_declined_date = NULL WHERE lead_id = %s",
+                            [declined.id])
         group = self.env[model].read_group(
             [("reseller_id", "=", reseller.id)],
             [
@@ -720,24 +726,66 @@ class TestReports(LeadTrackingCase):
         activations = model.read_group([], ["__count"], ["activation_id"], lazy=False)
         self.assertEqual({g["activation_id"][0] for g in activations if g["activation_id"]},
                          set(resellers.reseller_activation_id.ids))
-        # answers: the gold reseller's contact answers lead 1, silver answers the lead it declined
+        # answers: the gold reseller's contact answers lead 1 two hours after the offer; silver declined
+        # lead 0 five hours after it was offered it
         contact = self.env["res.partner"].create({"name": "LT Gold Contact", "parent_id": gold.id})
         lead_1, declined = self.leads[1], self.leads[0]
-        assigned = lead_1.reseller_assigned_date
-        message = lead_1.message_post(body="We called them", author_id=contact.id)
-        message.date = assigned + timedelta(hours=2)
-        decline = declined.message_post(body="Not for us", author_id=silver.id)
-        decline.date = declined.create_date + timedelta(hours=5)
+        lead_1.reseller_assigned_date = fields.Datetime.now() - timedelta(hours=2)
+        message = lead_1.message_post(body="We called them", author_id=contact.id, message_type="comment")
+        self.assertEqual(lead_1.reseller_answered_date, message.date)
         self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead_reseller_declined_rel SET lt_offered_date = lt_declined_date - interval '5 hours'"
+            " WHERE lead_id = %s AND partner_id = %s", [declined.id, silver.id],
+        )
         rows = model.search([("lead_id", "in", (lead_1 | declined).ids)])
         answered = {(row.lead_id, row.reseller_id, row.is_declined): row.answer_hours for row in rows}
-        self.assertAlmostEqual(answered[(lead_1, gold, False)], 2.0, places=3)
+        self.assertAlmostEqual(answered[(lead_1, gold, False)], 2.0, places=2)
         self.assertAlmostEqual(answered[(declined, silver, True)], 5.0, places=3)
         self.assertFalse(answered[(declined, gold, False)], "the gold reseller has not answered lead 0")
+        # a reseller declining through the portal records when it had been offered the lead
+        lead_3 = self.leads[3]
+        offered = lead_3.reseller_assigned_date
+        lead_3._lt_reseller_decline(self.env.user, "not ours", False, False)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT lt_offered_date, lt_declined_date IS NOT NULL FROM crm_lead_reseller_declined_rel"
+            " WHERE lead_id = %s AND partner_id = %s", [lead_3.id, gold.id],
+        )
+        self.assertEqual(self.env.cr.fetchone(), (offered, True))
+        # the summary (the pivot's default read) gives the lines' averages
+        summary = model.read_group([("lead_id", "in", self.leads.ids)], ["answer_hours:avg"],
+                                   ["level_id", "reseller_id"], lazy=False)
+        lines = model.with_context(lt_report_summary=False).read_group(
+            [("lead_id", "in", self.leads.ids)], ["answer_hours:avg"], ["level_id", "reseller_id"], lazy=False)
+        self.assertEqual([(g["reseller_id"], round(g["answer_hours"] or 0, 6)) for g in summary],
+                         [(g["reseller_id"], round(g["answer_hours"] or 0, 6)) for g in lines])
         (group,) = model.read_group([("reseller_id", "=", gold.id), ("lead_id", "=", lead_1.id)],
                                     ["answer_hours:avg", "median_answer_hours:max"], ["reseller_id"], lazy=False)
-        self.assertAlmostEqual(group["answer_hours"], 2.0, places=3)
-        self.assertAlmostEqual(group["median_answer_hours"], 2.0, places=3)
+        self.assertAlmostEqual(group["answer_hours"], 2.0, places=2)
+        self.assertAlmostEqual(group["median_answer_hours"], 2.0, places=2)
+
+    # ------------------------------------------------------------------ upgrade
+    def test_retired_summaries_dropped(self):
+        """An upgrade drops the summaries this version no longer keeps (Quality's, the old names), with
+        their triggers and functions; the kept ones are in place with their triggers."""
+        cr = self.env.cr
+        cr.execute("CREATE TABLE lt_report_quality_summary (lt_weight int4)")
+        cr.execute("CREATE FUNCTION lt_report_quality_summary_on_crm_lead() RETURNS trigger LANGUAGE plpgsql"
+                   " AS $$ BEGIN RETURN NULL; END $$")
+        cr.execute("CREATE TRIGGER lt_report_quality_summary_on_crm_lead_update AFTER UPDATE ON crm_lead"
+                   " FOR EACH STATEMENT EXECUTE FUNCTION lt_report_quality_summary_on_crm_lead()")
+        self.env["crm.lead.quality.report"].init()
+        cr.execute("SELECT to_regclass('lt_report_quality_summary'), to_regclass('crm_lead_quality_report_summary')")
+        self.assertEqual(cr.fetchone(), (None, None))
+        cr.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'lt_report_%%' OR tgname LIKE '%%_summary_on_%%'")
+        triggers = {row[0] for row in cr.fetchall()}
+        self.assertFalse({name for name in triggers if "quality" in name})
+        kept = {summary.table for summary in self.env["lt.lead.report.mixin"]._lt_report_summaries()}
+        self.assertEqual(kept, {"crm_lead_unattended_report_summary", "crm_lead_scoring_report_summary",
+                                "crm_reseller_report_summary"})
+        for table in kept:
+            self.assertTrue(any(name.startswith(f"{table}_on_crm_lead_") for name in triggers), table)
 
     # ------------------------------------------------------------------ export, demo, indexes
     def test_export_demo_indexes(self):
