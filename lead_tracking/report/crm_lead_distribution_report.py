@@ -24,6 +24,12 @@ class CrmLeadDistributionReport(models.Model):
     create_date = fields.Datetime(string="Created On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
     is_active = fields.Boolean(string="Active", readonly=True)
+    # The lead's contact and interest, for the shared favourite "Good leads" (the documentation's filter).
+    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
+    phone = fields.Char(readonly=True)
+    email_from = fields.Char(string="Email", readonly=True)
+    referred = fields.Char(string="Referred By", readonly=True)
+    description = fields.Html(string="Notes", readonly=True, sanitize=False)
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     kept_count = fields.Integer(string="Kept", readonly=True, help="Leads still active.")
@@ -52,6 +58,11 @@ class CrmLeadDistributionReport(models.Model):
             "create_date": LtColumn("l.create_date", detail=True),
             "status": LtColumn(LT_STATUS_SQL),
             "is_active": LtColumn("l.active"),
+            "source_id": LtColumn("l.source_id"),
+            "phone": LtColumn("l.phone", detail=True),
+            "email_from": LtColumn("l.email_from", detail=True),
+            "referred": LtColumn("l.referred", detail=True),
+            "description": LtColumn("l.description", detail=True),
             "is_quality_lead": LtColumn("COALESCE(l.is_quality_lead, FALSE)"),
             "quality_count": LtColumn("CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END", additive=True),
             "kept_count": LtColumn("CASE WHEN l.active THEN 1 ELSE 0 END", additive=True),
