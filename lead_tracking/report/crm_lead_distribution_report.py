@@ -30,6 +30,7 @@ class CrmLeadDistributionReport(models.Model):
     email_from = fields.Char(string="Email", readonly=True)
     referred = fields.Char(string="Referred By", readonly=True)
     description = fields.Html(string="Notes", readonly=True, sanitize=False)
+    tag_names = fields.Char(string="Tags", readonly=True, help="The lead's tags, comma-separated.")
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     kept_count = fields.Integer(string="Kept", readonly=True, help="Leads still active.")
@@ -63,6 +64,13 @@ class CrmLeadDistributionReport(models.Model):
             "email_from": LtColumn("l.email_from", detail=True),
             "referred": LtColumn("l.referred", detail=True),
             "description": LtColumn("l.description", detail=True),
+            # A value of the line, so that a filter on tags reads each line's few tag rows by its lead
+            # instead of a subquery over every tagged lead (which the planner may rerun per line).
+            "tag_names": LtColumn(
+                "(SELECT string_agg(t.name->>'en_US', ', ') FROM crm_tag_rel r JOIN crm_tag t ON t.id = r.tag_id"
+                " WHERE r.lead_id = l.id)",
+                detail=True,
+            ),
             "is_quality_lead": LtColumn("COALESCE(l.is_quality_lead, FALSE)"),
             "quality_count": LtColumn("CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END", additive=True),
             "kept_count": LtColumn("CASE WHEN l.active THEN 1 ELSE 0 END", additive=True),
