@@ -7,14 +7,18 @@ from ._common import LT_LEAD_TYPES, LT_STATUS_SELECTION, LT_STATUS_SQL, LtColumn
 class CrmLeadAttributionReport(models.Model):
     """One line per lead, archived ones included, with its marketing origin and outcome.
 
-    No summary: its reads scan the covering index ``lt_report_crm_lead_attribution_idx`` (~100 bytes a
-    lead) rather than the table (~1.6 kB a lead)."""
+    Keeps a summary (leads per medium, source, campaign, salesperson, team, company, stage and status:
+    ~35,000 rows at a million leads): its pivots add up those rows rather than scanning a million index
+    entries per group-by level (the Medium › Source › Campaign favourite read four levels). Country,
+    type and dates are the lines' own: reads on them scan the covering index
+    ``lt_report_crm_lead_attribution_idx`` (~100 bytes a lead rather than the table's ~1.6 kB)."""
 
     _name = "crm.lead.attribution.report"
     _inherit = "lt.lead.report.mixin"
     _description = "Marketing Attribution Analysis"
     _auto = False
     _lt_report_indexes = ("lt_report_crm_lead_attribution_idx",)
+    _lt_summarised = True
     _lt_lead_field = "lt_attribution_report_ids"
     _rec_name = "lead_id"
     _order = "create_date desc, id desc"
@@ -57,14 +61,14 @@ class CrmLeadAttributionReport(models.Model):
         return {
             "id": LtColumn("l.id", detail=True),
             **super()._lt_columns(),
-            "lead_type": LtColumn("l.type"),
+            "lead_type": LtColumn("l.type", detail=True),
             "medium_id": LtColumn("l.medium_id"),
             "source_id": LtColumn("l.source_id"),
             "campaign_id": LtColumn("l.campaign_id"),
-            "country_id": LtColumn("l.country_id"),
+            "country_id": LtColumn("l.country_id", detail=True),
             "city": LtColumn("l.city", detail=True),
             "stage_id": LtColumn("l.stage_id"),
-            "create_date": LtColumn("l.create_date", day=True),
+            "create_date": LtColumn("l.create_date", detail=True),
             "date_closed": LtColumn("l.date_closed", detail=True),
             "status": LtColumn(LT_STATUS_SQL),
             "is_active": LtColumn("l.active"),

@@ -368,6 +368,14 @@ class TestReports(LeadTrackingCase):
             ["score_bucket"],
         ),
         ("crm.lead.unattended.report", [], ["expected_revenue:sum"], ["user_id", "stage_id"]),
+        (
+            "crm.lead.attribution.report",
+            [],
+            ["__count", "opportunity_count:sum", "won_count:sum", "won_rate:avg", "expected_revenue:sum",
+             "won_revenue:sum", "days_to_close:avg"],
+            ["medium_id", "source_id", "campaign_id"],
+        ),
+        ("crm.lead.attribution.report", [("status", "in", ["won", "lost"])], ["won_rate:avg"], ["user_id", "stage_id"]),
         ("crm.reseller.report", [], ["__count", "accepted_count:sum", "won_revenue:sum"], ["level_id", "reseller_id"]),
         ("crm.reseller.report", [], ["__count", "won_revenue:sum"], ["reseller_id"]),
         (
@@ -783,7 +791,7 @@ class TestReports(LeadTrackingCase):
         self.assertFalse({name for name in triggers if "quality" in name})
         kept = {summary.table for summary in self.env["lt.lead.report.mixin"]._lt_report_summaries()}
         self.assertEqual(kept, {"crm_lead_unattended_report_summary", "crm_lead_scoring_report_summary",
-                                "crm_reseller_report_summary"})
+                                "crm_reseller_report_summary", "crm_lead_attribution_report_summary"})
         for table in kept:
             self.assertTrue(any(name.startswith(f"{table}_on_crm_lead_") for name in triggers), table)
 

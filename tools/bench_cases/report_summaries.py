@@ -33,6 +33,7 @@ def default_reads(today):
                                     ["__count", "predicted_won_rate:avg", "actual_won_rate:avg"], ["score_bucket"]),
         "crm.reseller.report": ([], ["__count", "accepted_count:sum", "declined_count:sum", "won_count:sum",
                                      "won_revenue:sum"], ["level_id", "reseller_id"]),
+        "crm.lead.attribution.report": ([], ["__count"], ["medium_id"]),
     }
 
 
