@@ -27,9 +27,17 @@ lint:          ## ruff and pylint-odoo only
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m pylint --rcfile=.pylintrc lead_tracking
 
-pot:           ## regenerate lead_tracking/i18n/lead_tracking.pot from the code
+pot:           ## regenerate lead_tracking/i18n/lead_tracking.pot from the code and merge it into each .po
 	$(PYTHON) -m tools.pot
 
 clean:         ## stop and remove every private server and database of this checkout, and .run
 	$(PYTHON) -m tools.pg clean
 	rm -rf .run
+
+.PHONY: screenshots description
+
+screenshots:   ## redo the README's pictures (docs/images) from a throwaway demo, and the Apps page
+	$(PYTHON) -m tools.screenshots $(ARGS)
+
+description:   ## regenerate lead_tracking/static/description/index.html from lead_tracking/readme/
+	$(PYTHON) -m tools.screenshots --description-only

@@ -1,25 +1,12 @@
-# The project's README.md, at the repository root, documents the addon.
-# The manifest keeps its description: Apps shows it.
-# pylint: disable=missing-readme,manifest-deprecated-key
+# The project's README.md, at the repository root, documents the addon; Apps shows
+# static/description/index.html, made from readme/ (OCA's fragments) by make description.
+# pylint: disable=missing-readme
 {
     "name": "Lead Tracking",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Sales/CRM",
     "summary": "Explained lead scores, fair rule-based assignment, a reseller portal and "
     "six lead-tracking reports for Odoo CRM",
-    "description": """
-Lead Tracking
-=============
-Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
-
-* explains each lead's predictive score and sorts leads into cold, warm and hot tiers;
-* marks quality leads and unattended leads, and the lifecycle stage of each customer;
-* assigns leads with CRM's rule-based assignment, fast, shared fairly on lead quality,
-  with the reason written on every lead;
-* hands leads to resellers by level, weight and location, with a reseller portal;
-* adds six reports under CRM > Reporting: lead scoring, unattended leads, quality
-  leads, partnerships, marketing attribution and lead distribution.
-""",
     "author": "Lead Tracking",
     "website": "https://github.com/lead-tracking/lead_tracking",
     "license": "LGPL-3",
@@ -34,6 +21,7 @@ Makes a sales team's lead flow visible and fair, on top of Odoo's own CRM:
         "data/ir_cron_data.xml",
         "views/crm_lead_views.xml",
         "views/res_partner_views.xml",
+        "wizard/crm_lead_pls_advice_views.xml",
         "views/res_config_settings_views.xml",
         # resellers
         "data/reseller_data.xml",

@@ -1,5 +1,8 @@
 """Install/uninstall hooks of lead_tracking."""
 
+from odoo.tools import SQL
+
+from .models.crm_team_assignment_lock import LT_ASSIGN_HOLDER_SEQUENCE
 from .report._common import LT_REPORT_RETIRED_SUMMARIES, lt_report_drop_indexes, lt_report_drop_summary
 
 
@@ -25,7 +28,8 @@ def uninstall_hook(env):
     """Remove what Odoo's uninstall cannot know about; the framework removes everything else.
 
     The reports' indexes, summary tables and their triggers were made in SQL on crm's and mail's
-    tables, which outlive the addon. Leads lost as spam keep being lost, without our reason: crm's
+    tables, which outlive the addon, as does the sequence assignment runs leave their
+    transaction in. Leads lost as spam keep being lost, without our reason: crm's
     column restricts deleting a reason still in use.
     """
     cr = env.cr
@@ -38,4 +42,5 @@ def uninstall_hook(env):
     spam = env.ref("lead_tracking.lost_reason_spam", raise_if_not_found=False)
     if spam:
         cr.execute("UPDATE crm_lead SET lost_reason_id = NULL WHERE lost_reason_id = %s", [spam.id])
+    cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(LT_ASSIGN_HOLDER_SEQUENCE)))
     env.invalidate_all()

@@ -3,10 +3,13 @@ from . import crm_lead_assignment
 from . import crm_lead_assignment_run
 from . import crm_lead_portal
 from . import crm_lead_reseller
+from . import crm_lead_scoring_advice
 from . import crm_reseller_activation
 from . import crm_reseller_level
 from . import crm_stage
 from . import crm_team
+from . import crm_team_assignment_lock
+from . import crm_team_escalation
 from . import crm_team_reassign
 from . import crm_team_member
 from . import lt_lead_reassignment

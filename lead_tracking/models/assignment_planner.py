@@ -10,7 +10,8 @@ each with the teams and members whose domains let it in). Output: a :class:`Plan
 
 Rules, in order:
 
-1. each group goes, hottest first, to the eligible member with quota left that stays furthest below
+1. each group goes, hottest first (those that preferred domains claim before the others), to the
+   eligible member with quota left that stays furthest below
    its capacity-weighted share; a group that no eligible member can take whole is split into its
    leads (no member ever goes past its quota);
 2. single leads then move along chains of eligible members until no member is more than one lead
@@ -21,6 +22,10 @@ Rules, in order:
    (30 days and this run, relative to capacity) when its team balances quality;
 4. leads no salesperson can take go to the candidate team with the lowest allocation relative to its
    capacity (team only), with the reason they stay without a salesperson.
+
+A lead that members' preferred domains claim goes first to those members (the one furthest below
+its share), and moves only among them; members in rotation without a cap (``unlimited``) are served
+after the others, from what is left, in proportion to their weight (their ``capacity``).
 
 The same input always gives the same plan (ties are broken by id).
 """
@@ -39,6 +44,9 @@ UNASSIGNED_REASONS = (NO_TEAM, OPTOUT, NO_MEMBER_DOMAIN, CAPACITY)
 QUALITY_SHARE = "quality_share"
 QUOTA_LEFT = "quota_left"
 SAME_GROUP = "same_group"
+PREFERRED = "preferred"
+
+UNLIMITED = 10**9  # room of a member in rotation without a cap
 
 _EPSILON = 1e-9
 
@@ -57,10 +65,11 @@ class MemberSlot:
     assigned: int = 0  # leads planned so far
     quality_assigned: int = 0  # quality leads planned so far
     base: int = 0  # leads that count as already received when sharing (0: share this run only)
+    unlimited: bool = False  # in rotation without a cap: served after the others, ``capacity`` is its weight
 
     @property
     def room(self):
-        return self.quota - self.assigned
+        return UNLIMITED if self.unlimited else self.quota - self.assigned
 
     def reset(self):
         """Forget what a plan gave (to plan again on the same slots)."""
@@ -100,6 +109,7 @@ class CandidateGroup:
     matched_teams: frozenset = frozenset()
     fixed_team: int = 0
     open: bool = True
+    preferred: frozenset = frozenset()  # members whose preferred domain claims these leads (among ``members``)
 
     @property
     def size(self):
@@ -168,16 +178,59 @@ class _Planner:
         self.members = {slot.member_id: slot for slot in members}
         self.teams = {slot.team_id: slot for slot in teams}
         self.units = [_Unit(group, tuple(range(group.size))) for group in groups]
+        self.pool = frozenset()
 
     def run(self):
-        waiting = self._augment(self._place_all(list(self.units)))
-        if self._rebalance():
-            self._augment(self._place_all(waiting))
+        waiting = list(self.units)
+        for unlimited in (False, True):  # members with a capacity first, then the rest by weight
+            self.pool = frozenset(mid for mid, slot in self.members.items() if slot.unlimited == unlimited)
+            if self.pool:
+                waiting = self._serve(waiting)
         decisions = self._pick_leads()
         plan = Plan(decisions, self.members, self.teams)
         self._allocate_rest(plan)
         plan.decisions.sort(key=lambda d: self._order[d.lead_id])
         return plan
+
+    def _serve(self, units):
+        """Place, complete and balance the units over the members of the current pool; returns the
+        units still waiting."""
+        # leads that preferred domains claim are placed before the others (hottest first in each)
+        units = sorted(units, key=lambda unit: not self._claimers(unit))
+        waiting = self._augment(self._place_all(units))
+        if self._rebalance() | self._reclaim():
+            waiting = self._augment(self._place_all(waiting))
+        return waiting
+
+    def _reclaim(self):
+        """Claimed leads that went to someone else while their claimers were full go back to a
+        claimer that has room again (the moves of the fairness step can free it). Returns whether
+        anything moved."""
+        moved = False
+        for unit in self.units:
+            claimers = self._claimers(unit)
+            if not unit.member_id or unit.member_id in claimers or unit.member_id not in self.pool:
+                continue
+            room = [mid for mid in claimers if self.members[mid].room >= unit.size]
+            if room:
+                target = min(room, key=lambda mid: self._share_key(mid, unit.size))
+                self.members[unit.member_id].assigned -= unit.size
+                self.members[target].assigned += unit.size
+                unit.member_id = target
+                moved = True
+        return moved
+
+    def _eligible(self, unit):
+        return unit.group.members & self.pool
+
+    def _claimers(self, unit):
+        """Members of the pool whose preferred domain claims the unit."""
+        return unit.group.preferred & self.pool
+
+    def _moves(self, unit):
+        """Members a placed unit may move to: its claimers when it sits with one of them."""
+        claimers = self._claimers(unit)
+        return claimers if unit.member_id in claimers else self._eligible(unit)
 
     # -- 1. placement --
     def _share_key(self, member_id, size):
@@ -185,13 +238,16 @@ class _Planner:
         return ((slot.base + slot.assigned + size) / slot.capacity, member_id)
 
     def _place(self, unit):
-        room = [mid for mid in unit.group.members if self.members[mid].room >= unit.size]
-        if not room:
-            return False
-        member_id = min(room, key=lambda mid: self._share_key(mid, unit.size))
-        self.members[member_id].assigned += unit.size
-        unit.member_id = member_id
-        return True
+        for claimed, candidates in ((True, self._claimers(unit)), (False, self._eligible(unit))):
+            room = [mid for mid in candidates if self.members[mid].room >= unit.size]
+            if room:
+                member_id = min(room, key=lambda mid: self._share_key(mid, unit.size))
+                self.members[member_id].assigned += unit.size
+                unit.member_id = member_id
+                return True
+            if claimed and any(self.members[mid].room > 0 for mid in candidates):
+                return False  # a claimer can take some of them: split rather than give them all away
+        return False
 
     def _place_all(self, units):
         """Place units in order, splitting groups no member can take whole; return those left waiting."""
@@ -199,7 +255,7 @@ class _Planner:
         for unit in units:
             if unit.member_id or not unit.group.teams or self._place(unit):
                 continue
-            if unit.size > 1 and any(self.members[mid].room > 0 for mid in unit.group.members):
+            if unit.size > 1 and any(self.members[mid].room > 0 for mid in self._eligible(unit)):
                 singles = self._split(unit)
                 waiting.extend(self._place_all(singles))
             else:
@@ -220,7 +276,7 @@ class _Planner:
         movable = self._movable()
         failed, still = set(), []
         for unit in waiting:
-            eligible = unit.group.members
+            eligible = self._eligible(unit)
             if unit.size != 1 or not eligible or eligible in failed:
                 still.append(unit)
                 continue
@@ -235,8 +291,9 @@ class _Planner:
                 movable.setdefault(to, {}).setdefault(via, []).append(moved)
             self.members[path[-1][2]].assigned += 1
             unit.member_id = start
-            if len(eligible) > 1:
-                movable.setdefault(start, {}).setdefault(eligible, []).append(unit)
+            moves = self._moves(unit)
+            if len(moves) > 1:
+                movable.setdefault(start, {}).setdefault(moves, []).append(unit)
             failed.clear()
         return still
 
@@ -268,19 +325,22 @@ class _Planner:
         return slot.base + slot.assigned - total * slot.capacity / capacity
 
     def _movable(self):
-        """{member: {eligible set: [single units placed there]}} of the units that could move."""
+        """{member: {set it may move to: [single units placed there]}} of the pool's movable units."""
         movable = {}
         for unit in self.units:
-            if unit.member_id and unit.size == 1 and len(unit.group.members) > 1:
-                movable.setdefault(unit.member_id, {}).setdefault(unit.group.members, []).append(unit)
+            if unit.member_id in self.pool and unit.size == 1:
+                moves = self._moves(unit)
+                if len(moves) > 1:
+                    movable.setdefault(unit.member_id, {}).setdefault(moves, []).append(unit)
         return movable
 
     def _rebalance(self):
         """Move single leads along chains of eligible members until every member is within one lead
         of its capacity-weighted share (as far as domains and quotas allow). Each move lowers the
         sum of squared deviations, so this ends. Returns whether anything moved."""
-        total = sum(slot.base + slot.assigned for slot in self.members.values())
-        capacity = sum(slot.capacity for slot in self.members.values())
+        slots = [self.members[mid] for mid in self.pool]
+        total = sum(slot.base + slot.assigned for slot in slots)
+        capacity = sum(slot.capacity for slot in slots)
         if not total or not capacity:
             return False
         movable = self._movable()
@@ -338,12 +398,13 @@ class _Planner:
     # -- 3. which lead each member receives --
     def _pick_leads(self):
         self._order = {}
-        # single leads of one eligibility set are interchangeable: the placement fixes how many
-        # each member takes, the leads themselves are picked hottest first
+        # single leads of one kind (same eligible members, claimed by the same members or not) are
+        # interchangeable: the placement fixes how many each member takes, the leads themselves are
+        # picked hottest first
         todo = {}
         for unit in self.units:
             if unit.member_id and unit.size == 1:
-                key = (unit.group.members, unit.member_id)
+                key = (self._kind(unit), unit.member_id)
                 todo[key] = todo.get(key, 0) + 1
         done = dict.fromkeys(self.members, 0)
         decisions = []
@@ -352,15 +413,21 @@ class _Planner:
                 self._order[unit.group.lead_ids[lead_position]] = (position, lead_position)
             if not unit.member_id:
                 continue
+            kind = self._kind(unit)
             if unit.size == 1:
-                choices = [mid for mid in sorted(unit.group.members) if todo.get((unit.group.members, mid))]
+                choices = [mid for mid in sorted(unit.group.members) if todo.get((kind, mid))]
             else:
                 choices = [unit.member_id]
             decision = self._choose(unit, choices, done)
             if unit.size == 1:
-                todo[(unit.group.members, decision.member_id)] -= 1
+                todo[(kind, decision.member_id)] -= 1
             decisions.extend(self._decide_unit(unit, decision, done))
         return decisions
+
+    @staticmethod
+    def _kind(unit):
+        claimed = unit.member_id in unit.group.preferred
+        return unit.group.members, unit.group.preferred if claimed else frozenset()
 
     def _choose(self, unit, choices, done):
         quality = any(unit.group.quality[position] for position in unit.positions)
@@ -378,7 +445,8 @@ class _Planner:
             choices, key=lambda mid: (done[mid] / (members[mid].assigned or 1), -members[mid].assigned, mid)
         )
         slot = members[member_id]
-        return Decision(0, slot.team_id, member_id, QUOTA_LEFT, done=done[member_id])
+        reason = PREFERRED if member_id in unit.group.preferred else QUOTA_LEFT
+        return Decision(0, slot.team_id, member_id, reason, done=done[member_id])
 
     def _decide_unit(self, unit, decision, done):
         slot = self.members[decision.member_id]

@@ -13,6 +13,8 @@ from .res_company import LT_DEFAULT_QUALITY_DOMAIN
 _logger = logging.getLogger(__name__)
 
 LT_SCORE_TIERS = [("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")]
+# Points between crm's stored probability and today's beyond which the explanation says so.
+LT_STALE_POINTS = 0.5
 # Fields whose change can move a customer between lifecycle stages.
 LT_LIFECYCLE_TRIGGERS = {"partner_id", "stage_id", "active", "type", "probability"}
 # Stored fields a quality definition never needs: bookkeeping that changes on every write, and the
@@ -96,6 +98,12 @@ class CrmLead(models.Model):
         search="_search_days_overdue",
         help="Days since the deadline of the lead's oldest due activity.",
         groups="base.group_user",
+    )
+    lt_score_stale = fields.Boolean(
+        string="Probability Out of Date",
+        compute="_compute_lt_score_explanation_html",
+        groups="base.group_user",
+        help="crm's stored automated probability differs from what today's won and lost leads give.",
     )
     lt_score_explanation_html = fields.Html(
         string="Why This Score",
@@ -485,6 +493,7 @@ class CrmLead(models.Model):
         factors_by_lead = self._lt_score_factors()
         names = self._lt_factor_names(factors_by_lead)
         labels = self._lt_variable_labels()
+        minimum = int(self.env["ir.config_parameter"].sudo().get_param("lead_tracking.pls_min_closed", 10) or 10)
         explanation = {}
         for lead in self:
             data = factors_by_lead.get(lead.id, {"factors": [], "reason": "no_history"})
@@ -516,18 +525,53 @@ class CrmLead(models.Model):
                 else:
                     word = _("hardly matters")
                 variable_label = labels.get(field, field)
+                # crm adds 0.1 to each count it stores (so that no count is zero): people read whole leads
+                won, lost = int(factor["won"] + 1e-6), int(factor["lost"] + 1e-6)
+                label = _("%(variable)s: %(value)s: %(won)s won, %(lost)s lost: %(effect)s",
+                          variable=variable_label, value=value_name, won=won, lost=lost, effect=word)
+                if won + lost < minimum:
+                    label = _("%(factor)s (only %(count)s closed leads: not much to go on)", factor=label,
+                              count=won + lost)
                 lines.append({
-                    "variable": field, "value": value_name, "won": factor["won"], "lost": factor["lost"],
-                    "effect": factor["effect"],
-                    "label": _("%(variable)s: %(value)s: %(won)s won, %(lost)s lost: %(effect)s",
-                               variable=variable_label, value=value_name, won=factor["won"],
-                               lost=factor["lost"], effect=word),
+                    "variable": field, "value": value_name, "won": won, "lost": lost,
+                    "effect": factor["effect"], "label": label, "few": won + lost < minimum,
                 })
             explanation[lead.id] = lines
         return explanation
 
+    def get_score_status(self):
+        """Whether the probability crm stored still is what today's data gives.
+
+        crm recomputes stored probabilities when a lead changes and once a day for all; in between,
+        won and lost leads change the frequencies. :return: {lead id: {"stored": the automated
+        probability crm stored, "today": what the effects recompose to (None without history),
+        "stale": they differ by more than half a point}}. Writes nothing."""
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        factors = self._lt_score_factors()
+        status = {}
+        for lead in self:
+            today = factors.get(lead.id, {}).get("probability")
+            stored = lead.automated_probability
+            status[lead.id] = {"stored": stored, "today": today,
+                               "stale": today is not None and abs(stored - today) > LT_STALE_POINTS}
+        return status
+
+    def action_lt_update_probability(self):
+        """Update now: recompute the automated probability with crm's own computation (the probability
+        follows unless it was set by hand)."""
+        self._compute_probabilities()
+        self.env.flush_all()
+        self._lt_refresh_leads(lifecycle=False, quality=False)
+        return True
+
+    def _lt_scoring_computed_on(self):
+        """When crm last recomputed every probability (its daily scheduled action), or False."""
+        cron = self.env.ref("crm.website_crm_score_cron", raise_if_not_found=False)
+        return cron.sudo().lastcall if cron else False
+
     def _lt_variable_labels(self):
-        labels = {name: field.string for name, field in self._fields.items()}
+        labels = {name: field._description_string(self.env) for name, field in self._fields.items()}
         labels.update({"tag_id": _("Tag"), "team_id": _("Sales Team (overall odds)"), "stage_id": _("Stage"),
                        "phone_state": _("Phone Quality"), "email_state": _("Email Quality")})
         return labels
@@ -553,8 +597,9 @@ class CrmLead(models.Model):
                     names[(field, 0)] = names[(field, False)] = _("None")
             elif model_field is not None and model_field.type == "selection":
                 selection = dict(model_field._description_selection(self.env))
+                missing = {"phone_state": _("no phone"), "email_state": _("no email")}.get(field, _("None"))
                 for value in values:
-                    names[(field, value)] = selection.get(value, str(value))
+                    names[(field, value)] = selection.get(value, str(value)).lower() if value else missing
             else:
                 for value in values:
                     names[(field, value)] = str(value)
@@ -564,15 +609,28 @@ class CrmLead(models.Model):
     def _compute_lt_score_explanation_html(self):
         real = self.filtered("id")
         explanations = real.get_score_explanation() if real else {}
+        status = real.get_score_status() if real else {}
+        computed_on = self._lt_scoring_computed_on() if real else False
         for lead in self:
             lines = explanations.get(lead.id) or []
+            lead.lt_score_stale = status.get(lead.id, {}).get("stale", False)
             if not lines:
                 lead.lt_score_explanation_html = False
                 continue
+            intro = Markup("")
+            if lead.lt_score_stale:
+                when = fields.Date.to_string(fields.Datetime.context_timestamp(lead, computed_on)) \
+                    if computed_on else _("its last update")
+                intro = Markup("<p class='alert alert-warning mb-2'>%s</p>") % _(
+                    "crm computed %(stored)s%% on %(when)s; with today's data it is %(today)s%%: the factors below "
+                    "explain today's figure. Update now to store it.",
+                    stored=round(status[lead.id]["stored"], 2), when=when, today=round(status[lead.id]["today"], 2),
+                )
             items = Markup("").join(
                 Markup("<li class='{}'>{}</li>").format(
                     "text-success" if line["effect"] > 0.05 else "text-danger" if line["effect"] < -0.05 else "",
                     line["label"])
                 for line in lines
             )
-            lead.lt_score_explanation_html = Markup("<ul class='o_lt_score_explanation mb-0'>{}</ul>").format(items)
+            lead.lt_score_explanation_html = intro + Markup("<ul class='o_lt_score_explanation mb-0'>{}</ul>").format(
+                items)

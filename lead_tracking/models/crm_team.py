@@ -7,9 +7,11 @@ from ast import literal_eval
 from collections import namedtuple
 from dataclasses import dataclass, field
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, _, api, exceptions, fields, models, tools
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from .assignment_planner import (
@@ -17,6 +19,7 @@ from .assignment_planner import (
     NO_MEMBER_DOMAIN,
     NO_TEAM,
     OPTOUT,
+    PREFERRED,
     QUALITY_SHARE,
     QUOTA_LEFT,
     UNASSIGNED_REASONS,
@@ -26,6 +29,7 @@ from .assignment_planner import (
     largest_remainder,
     plan_assignment,
 )
+from .crm_team_assignment_lock import LT_ASSIGN_WAIT, LtAssignBusy
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class LtAssignRun:
     member_domains: dict = field(default_factory=dict)
     team_names: dict = field(default_factory=dict)
     team_domains: dict = field(default_factory=dict)
+    preferred_domains: dict = field(default_factory=dict)  # member id -> preferred domain (text)
     carries: dict = field(default_factory=dict)  # member id -> (carry before, carry after)
     merges: list = field(default_factory=list)  # (head id, candidate ids, merged ids)
     fixed_leads: set = field(default_factory=set)  # candidates already in their team
@@ -64,6 +69,7 @@ class LtAssignRun:
     original_teams: dict = field(default_factory=dict)  # lead id -> team before the run (0: none)
     stages: dict = field(default_factory=dict)  # team id -> first stage of its leads
     candidates: list = field(default_factory=list)  # what was planned, as last read
+    fresh_counts: bool = False  # read the 30-day counts as committed now (see _lt_assign_lock)
 
 
 class LtPreviewDone(Exception):
@@ -83,24 +89,9 @@ class CrmTeam(models.Model):
         help="Rule-based assignment gives quality leads first to the salespeople whose share of quality "
         "leads over the last 30 days is the lowest relative to their capacity.",
     )
-    reassign_after_days = fields.Integer(
-        string="Reassign Neglected Leads After (days)",
-        default=0,
-        help="When a lead has been unattended (overdue activity) for more than this many days, the assignment "
-        "cron hands it to another salesperson of the team. 0 disables it.",
-    )
-
     lt_assignment_run_count = fields.Integer(
         string="Assignment Runs", compute="_compute_lt_assignment_run_count", groups="sales_team.group_sale_manager"
     )
-
-    _sql_constraints = [
-        (
-            "lt_reassign_after_days_positive",
-            "CHECK(reassign_after_days >= 0)",
-            "The number of days after which neglected leads are reassigned cannot be negative.",
-        ),
-    ]
 
     def _compute_lt_assignment_run_count(self):
         counts = dict(self.env["crm.lead.assignment.run"]._read_group(
@@ -167,12 +158,18 @@ class CrmTeam(models.Model):
 
     @api.model
     def _cron_assign_leads(self, work_days=None):
-        """Run crm's assignment cron (our engine behind it), hand neglected leads on, then (a Settings
+        """Run crm's assignment cron (our engine behind it), escalate neglected leads, then (a Settings
         choice) give the leads no salesperson took to resellers."""
-        result = super(CrmTeam, self.with_context(lt_assign_trigger="cron"))._cron_assign_leads(work_days=work_days)
-        self.env["crm.team"].search(
-            [("reassign_after_days", ">", 0), "|", ("use_leads", "=", True), ("use_opportunities", "=", True)]
-        )._lt_assign_reassign_neglected()
+        runs = []
+        cron = self.with_context(lt_assign_trigger="cron", lt_assign_runs=runs)
+
+        def assign_and_escalate():
+            runs.clear()
+            result = super(CrmTeam, cron)._cron_assign_leads(work_days=work_days)
+            cron.env["crm.team"]._lt_escalate_neglected(run_id=runs[-1] if runs else False)
+            return result
+
+        result = self._lt_assign_retrying(assign_and_escalate)
         self.env["crm.lead"]._lt_reseller_cron_assign()
         return result
 
@@ -187,7 +184,7 @@ class CrmTeam(models.Model):
             Markup("<br/>").join(lines),
         )
         self._message_log_batch(bodies={team.id: body for team in self})
-        unassigned = sum(summary["unassigned"].values())
+        unassigned = sum(summary["unassigned"].values()) or summary.get("busy")
         return {
             "type": "ir.actions.client",
             "tag": "lt_assignment_summary",
@@ -243,16 +240,23 @@ class CrmTeam(models.Model):
         try:
             summary = self._lt_assign_execute(work_days, lead_ids=lead_ids)
         except Exception as error:
-            if not preview:
+            concurrency = isinstance(error, psycopg2.OperationalError) and (
+                error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY)
+            if not preview and not concurrency:  # a concurrency failure is tried again, not a failed run
                 record.update(state="failed", error=str(error) or repr(error),
                               duration=time.perf_counter() - started)
                 self.env["crm.lead.assignment.run"]._lt_record_failure(record)
             raise
+        if summary.get("busy"):
+            _logger.info("Lead assignment (%s): another run is in progress, nothing done", record["trigger"])
+            return summary
         if preview or not (summary["assigned"] or summary["allocated"] or lead_ids is None):
             return summary
         record["duration"] = time.perf_counter() - started
         if lead_ids is None:
             summary["run_id"] = self._lt_assign_finish(summary, record)
+            if isinstance(self.env.context.get("lt_assign_runs"), list):
+                self.env.context["lt_assign_runs"].append(summary["run_id"])
         else:
             # New leads: the record and the messages once they are committed, from a cursor of their
             # own, so that creating a lead pays only for its assignment.
@@ -279,6 +283,17 @@ class CrmTeam(models.Model):
         self.env.flush_all()
         teams = self.sudo()
         run = LtAssignRun(work_days=work_days, now=self.env.cr.now(), only=lead_ids)
+        if teams and not self.env.context.get("lt_assign_preview"):  # a preview writes nothing: no lock
+            trigger = "instant" if lead_ids is not None else self.env.context.get("lt_assign_trigger")
+            try:
+                stale = self._lt_assign_lock(LT_ASSIGN_WAIT.get(trigger, LT_ASSIGN_WAIT["button"]))
+            except LtAssignBusy:
+                return {**self.browse()._lt_assign_summary(run), "busy": True}
+            if stale and lead_ids is None:
+                self._lt_assign_restart()
+            # new leads cannot start again (they are being created): their salespeople's load is
+            # read as committed now instead
+            run.fresh_counts = stale
         if teams:
             teams._lt_assign_gather_slots(run)
             candidates = teams._lt_assign_lock_candidates(run)
@@ -345,28 +360,33 @@ class CrmTeam(models.Model):
         members.mapped("lt_assign_carry")  # one read for every team's members
         members.user_id.mapped("name")
         counts = self.env["crm.team.member"]._lt_assign_month_counts(
-            self.ids, members.user_id.ids, run.now - datetime.timedelta(days=30)
+            self.ids, members.user_id.ids, run.now - datetime.timedelta(days=30), fresh=run.fresh_counts
         )
         for team in self:
             exact = {}
             for member in team.crm_team_member_ids.filtered(lambda m: m._lt_assign_takes_part()):
                 count, quality = counts.get((team.id, member.user_id.id), (0, 0))
-                exact[member.id] = member._lt_assign_exact_quota(count, run.work_days, carry=run.only is None)
+                unlimited = member.lt_rotation == "unlimited"
+                if not unlimited:
+                    exact[member.id] = member._lt_assign_exact_quota(count, run.work_days, carry=run.only is None)
                 run.members[member.id] = MemberSlot(
-                    member.id, team.id, member.user_id.id, member.assignment_max, 0,
-                    quality30=quality, balancing=team.lt_quality_balancing,
+                    member.id, team.id, member.user_id.id,
+                    member.lt_rotation_weight if unlimited else member.assignment_max, 0,
+                    quality30=quality, balancing=team.lt_quality_balancing, unlimited=unlimited,
                     # new leads one by one go to the least busy over 30 days, not to the first member
                     base=count if run.only is not None else 0,
                 )
                 run.member_names[member.id] = member.user_id.name
                 run.member_domains[member.id] = member.assignment_domain
-                run.carries[member.id] = (member.lt_assign_carry, 0.0)
+                run.preferred_domains[member.id] = member.lt_assignment_domain_preferred
+                if not unlimited:
+                    run.carries[member.id] = (member.lt_assign_carry, 0.0)
             for member_id, quota in largest_remainder(exact).items():
                 run.members[member_id].quota = quota
                 run.carries[member_id] = (run.carries[member_id][0], exact[member_id] - quota)
-            run.teams[team.id] = TeamSlot(
-                team.id, sum(team.crm_team_member_ids.mapped("assignment_max")), tuple(exact)
-            )
+            takes_part = tuple(mid for mid in run.members if run.members[mid].team_id == team.id)
+            run.teams[team.id] = TeamSlot(team.id, sum(run.members[mid].capacity for mid in takes_part)
+                                          or sum(team.crm_team_member_ids.mapped("assignment_max")), takes_part)
             run.team_names[team.id] = team.name
             run.team_domains[team.id] = team.assignment_domain
 
@@ -557,13 +577,13 @@ class CrmTeam(models.Model):
         teamless = [row.id for row in candidates if not row.team_id]
         if not teamless:
             return candidates
-        domains = {("m", mid): text for mid, text in run.member_domains.items()}
+        domains = self._lt_assign_member_domains(run)
         domains.update({("t", tid): run.team_domains[tid] for tid, slot in run.teams.items() if slot.capacity})
-        matches = self._lt_assign_matches(domains, [row.id for row in candidates])  # one query for both
+        matches = self._lt_assign_matches(domains, [row.id for row in candidates])  # one query for all
         run.team_match = {tid: matches.get(("t", tid), set()) for tid in run.teams}
-        member_match = {mid: matches[("m", mid)] for mid in run.members}
-        plan = self._lt_assign_plan(run, candidates, member_match)
-        allocated = {d.lead_id: d.team_id for d in plan.decisions if d.team_id and d.lead_id in set(teamless)}
+        plan = self._lt_assign_plan(run, candidates, matches)
+        teamless = set(teamless)
+        allocated = {d.lead_id: d.team_id for d in plan.decisions if d.team_id and d.lead_id in teamless}
         for slot in (*run.members.values(), *run.teams.values()):
             slot.reset()
         if not allocated:
@@ -614,18 +634,28 @@ class CrmTeam(models.Model):
         return self.env["crm.lead"].sudo()._stage_find(team_id=team_id, domain=[("fold", "=", False)]).id or 0
 
     # -- groups the planner works on --
-    def _lt_assign_plan(self, run, candidates, member_match=None):
+    def _lt_assign_plan(self, run, candidates, matches=None):
         """The planner's decisions for these candidates (see :mod:`.assignment_planner`)."""
-        groups = self._lt_assign_groups(run, candidates, member_match)
+        groups = self._lt_assign_groups(run, candidates, matches)
         return plan_assignment(run.members.values(), run.teams.values(), groups)
 
-    def _lt_assign_groups(self, run, candidates, member_match=None):
+    @api.model
+    def _lt_assign_member_domains(self, run):
+        """The members' domains (key ("m", member id)) and non-empty preferred domains (("p", member id))."""
+        domains = {("m", mid): text for mid, text in run.member_domains.items()}
+        domains.update({("p", mid): text for mid, text in run.preferred_domains.items() if literal_eval(text or "[]")})
+        return domains
+
+    def _lt_assign_groups(self, run, candidates, matches=None):
         """Candidate groups for the planner, hottest first: leads of one customer or email (in the
-        same pool: team-less, or one team, opened or not) go to one salesperson together."""
+        same pool: team-less, or one team, opened or not) go to one salesperson together. ``matches``:
+        what ``_lt_assign_matches`` found for ``_lt_assign_member_domains`` (read when not given)."""
         lead_ids = [row.id for row in candidates]
         team_match = run.team_match
-        if member_match is None:
-            member_match = self._lt_assign_matches(run.member_domains, lead_ids)
+        if matches is None:
+            matches = self._lt_assign_matches(self._lt_assign_member_domains(run), lead_ids)
+        member_match = {mid: matches[("m", mid)] for mid in run.member_domains}
+        preferred_match = {key[1]: found for key, found in matches.items() if key[0] == "p"}
         groups = []
         for rows in self._lt_assign_cluster(candidates):
             ids = [row.id for row in rows]
@@ -639,14 +669,17 @@ class CrmTeam(models.Model):
             else:
                 teams = tuple(tid for tid, match in team_match.items() if run.teams[tid].capacity and matches(match))
             matched = {mid for tid in teams for mid in run.teams[tid].member_ids if matches(member_match[mid])}
+            eligible = frozenset(mid for mid in matched if run.members[mid].room > 0) if head.open else frozenset()
             groups.append(CandidateGroup(
                 lead_ids=tuple(ids),
                 quality=tuple(row.quality for row in rows),
                 teams=teams,
-                members=frozenset(mid for mid in matched if run.members[mid].quota > 0) if head.open else frozenset(),
+                members=eligible,
                 matched_teams=frozenset(run.members[mid].team_id for mid in matched),
                 fixed_team=head.team_id or 0,
                 open=head.open,
+                preferred=frozenset(mid for mid, match in preferred_match.items()
+                                    if mid in eligible and matches(match)),
             ))
         return groups
 
@@ -703,7 +736,8 @@ class CrmTeam(models.Model):
         self.env["mail.followers"].invalidate_model()
         self.env["mail.message"].invalidate_model()
         if rows:  # leads being assigned are never closed: no closing score to backfill
-            customers = any(row.partner_id for row in run.candidates if row.id in {r[0] for r in rows})
+            written = {row[0] for row in rows}
+            customers = any(row.partner_id for row in run.candidates if row.id in written)
             self.env["crm.lead"].browse([row[0] for row in rows])._lt_refresh_leads(lifecycle=customers)
         run.written = rows
 
@@ -874,8 +908,12 @@ class CrmTeam(models.Model):
         if decision.reason == QUALITY_SHARE:
             why = _("lowest quality share, %(quality)s of %(capacity)s",
                     quality=decision.quality_share, capacity=member.capacity)
+        elif decision.reason == QUOTA_LEFT and member.unlimited:
+            why = _("in rotation without a limit, %(done)s this run", done=decision.done)
         elif decision.reason == QUOTA_LEFT:
             why = _("most quota left, %(done)s of %(quota)s this run", done=decision.done, quota=member.quota)
+        elif decision.reason == PREFERRED:
+            why = _("preferred domain, %(done)s this run", done=decision.done)
         else:
             return _("%(team)s → %(user)s: same customer as lead %(lead)s",
                      team=team, user=run.member_names[member.member_id], lead=decision.head_id)
@@ -910,6 +948,7 @@ class CrmTeam(models.Model):
                 "members": [{
                     "member_id": slot.member_id, "user_id": slot.user_id, "name": run.member_names[slot.member_id],
                     "assigned": slot.assigned, "quality": slot.quality_assigned, "quota": slot.quota,
+                    "unlimited": slot.unlimited,
                     "lead_ids": by_member[slot.member_id],
                 } for slot in members],
             })
@@ -939,13 +978,14 @@ class CrmTeam(models.Model):
             return
         heads = self.env["crm.lead"].browse([merge[0] for merge in run.merges]).exists()
         head_teams = {lead.id: lead.team_id.id for lead in heads}
+        merged_heads = set()
         for head_id, _candidate_ids, tail_ids in run.merges:
             team_id = head_teams.get(head_id) if head_teams.get(head_id) in by_team else next(iter(by_team))
-            rows = by_team[team_id]
-            if head_id in rows["lead_ids"]:
-                rows["lead_ids"].remove(head_id)
-            rows["merged_ids"].append(head_id)
-            rows["duplicate_ids"].extend(tail_ids)
+            by_team[team_id]["merged_ids"].append(head_id)
+            by_team[team_id]["duplicate_ids"].extend(tail_ids)
+            merged_heads.add(head_id)
+        for rows in by_team.values():  # a head counts as merged, not as a lead the team received
+            rows["lead_ids"] = [lead_id for lead_id in rows["lead_ids"] if lead_id not in merged_heads]
 
     @api.model
     def _lt_assign_summary_lines(self, summary):
@@ -963,10 +1003,15 @@ class CrmTeam(models.Model):
         for team in summary["teams"]:
             lines.append(_("%(team)s: %(count)s assigned", team=team["name"], count=team["assigned"]))
             lines.extend(
+                _("• %(name)s: %(count)s (%(quality)s quality, no limit)", name=m["name"], count=m["assigned"],
+                  quality=m["quality"])
+                if m.get("unlimited") else
                 _("• %(name)s: %(count)s (%(quality)s quality, quota %(quota)s)", name=m["name"], count=m["assigned"],
                   quality=m["quality"], quota=m["quota"])
                 for m in team["members"]
             )
+        if summary.get("busy"):
+            lines.append(_("Another assignment run is in progress: it takes the waiting leads, or the next run will."))
         labels = self._lt_assign_reason_labels()
         left = [
             _("%(count)s %(reason)s", count=summary["unassigned"][key], reason=labels[key])

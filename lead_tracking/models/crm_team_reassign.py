@@ -1,62 +1,17 @@
 # crm.team is extended in one file per capability, as Odoo's own addons split a model they extend.
 # pylint: disable=consider-merging-classes-inherited
 import datetime
-import logging
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
-
-_logger = logging.getLogger(__name__)
+from odoo import _, models
 
 
 class CrmTeam(models.Model):
-    """Neglected leads: handed to another member of the team after some days unattended."""
+    """Reassigning a neglected lead (an escalation step): to another member of its team, never back to
+    one who held it within 30 days."""
 
     _inherit = "crm.team"
-
-    def _lt_assign_reassign_neglected(self):
-        """Hand leads unattended for more than ``reassign_after_days`` to another member of their team.
-
-        A lead is unattended from its oldest activity's due date minus the company's horizon; the
-        current salesperson must also have held it that long. Never back to a member who held it within
-        30 days; among the others, the least loaded over 30 days relative to capacity whose domain
-        matches. Returns the number of leads reassigned.
-        """
-        teams = self.sudo().filtered(lambda t: t.reassign_after_days > 0)
-        if not teams:
-            return 0
-        self.env.flush_all()
-        now = self.env.cr.now()
-        rows = teams._lt_reassign_candidates(now)
-        plan = teams._lt_reassign_plan(rows, now) if rows else []
-        if not plan:
-            return 0
-        with self.env.cr.savepoint():
-            teams._lt_reassign_write(plan, now)
-            teams._lt_reassign_notify(plan)
-        self.env["crm.lead"]._lt_refresh_all([move["lead_id"] for move in plan])
-        _logger.info("Lead assignment: %s neglected leads reassigned", len(plan))
-        return len(plan)
-
-    def _lt_reassign_candidates(self, now):
-        """(lead, salesperson, team, company) of the neglected leads of ``self``, locked (skipping
-        rows another transaction holds)."""
-        self.env.cr.execute(
-            """SELECT l.id, l.user_id, l.team_id, l.company_id
-                 FROM crm_lead l
-                 JOIN crm_team t ON t.id = l.team_id
-            LEFT JOIN res_company c ON c.id = l.company_id
-                WHERE l.active AND l.user_id IS NOT NULL AND l.team_id = ANY(%(teams)s)
-                  AND l.date_open < %(now)s - make_interval(days => t.reassign_after_days)
-                  AND (SELECT MIN(a.date_deadline) FROM mail_activity a
-                        WHERE a.res_model = 'crm.lead' AND a.res_id = l.id AND a.active IS NOT FALSE)
-                      < %(today)s::date + COALESCE(c.lt_unattended_horizon_days, 0) - t.reassign_after_days
-             ORDER BY l.id
-                  FOR UPDATE OF l SKIP LOCKED""",
-            {"teams": self.ids, "now": now, "today": fields.Date.context_today(self)},
-        )
-        return self.env.cr.fetchall()
 
     def _lt_reassign_recent_holders(self, lead_ids, since):
         """{lead id: salespeople it was taken from since ``since``}."""
@@ -69,15 +24,19 @@ class CrmTeam(models.Model):
             recent.setdefault(lead_id, set()).add(user_id)
         return recent
 
-    def _lt_reassign_plan(self, rows, now):
-        """One move per lead that has an eligible receiver: {lead_id, from_user_id, to_user_id,
-        team_id, company_id, reason}."""
-        since = now - datetime.timedelta(days=30)
+    def _lt_reassign_plan(self, rows, now, days):
+        """One move per lead (rows: lead, salesperson, team, company) that has an eligible receiver, the
+        least loaded over 30 days relative to its capacity (its weight when in rotation without a
+        limit) whose domain matches: {lead_id, from_user_id, to_user_id, team_id, company_id, reason};
+        ``days``: the working days each lead stayed unattended."""
+        # the 30 days of hand-overs and loads, in the database's time (their dates are written in it)
+        since = self.env.cr.now() - datetime.timedelta(days=30)
         lead_ids = [row[0] for row in rows]
         recent = self._lt_reassign_recent_holders(lead_ids, since)
         members = self.crm_team_member_ids.filtered(lambda m: m._lt_assign_takes_part())
         month = self.env["crm.team.member"]._lt_assign_month_counts(self.ids, members.user_id.ids, since)
         loads = {m.id: month.get((m.crm_team_id.id, m.user_id.id), (0, 0))[0] for m in members}
+        capacity = {m.id: m.lt_rotation_weight if m.lt_rotation == "unlimited" else m.assignment_max for m in members}
         matches = {m.id: self._lt_assign_match(m.assignment_domain, lead_ids) for m in members}
         plan = []
         for lead_id, old_user, team_id, company_id in rows:
@@ -89,13 +48,13 @@ class CrmTeam(models.Model):
             ]
             if not eligible:
                 continue
-            member = min(eligible, key=lambda m: ((loads[m.id] + 1) / m.assignment_max, m.id))
+            member = min(eligible, key=lambda m: ((loads[m.id] + 1) / capacity[m.id], m.id))
             loads[member.id] += 1
             reason = _(
-                "Reassigned from %(old)s to %(new)s: unattended for more than %(days)s days",
+                "Reassigned from %(old)s to %(new)s: unattended for %(days)s working days",
                 old=self.env["res.users"].browse(old_user).name,
                 new=member.user_id.name,
-                days=member.crm_team_id.reassign_after_days,
+                days=days[lead_id],
             )
             plan.append({"lead_id": lead_id, "from_user_id": old_user, "to_user_id": member.user_id.id,
                          "team_id": team_id, "company_id": company_id, "reason": reason})

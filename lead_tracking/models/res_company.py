@@ -74,6 +74,24 @@ class ResCompany(models.Model):
         return list(domain)
 
     @api.model
+    def _lt_working_days_between(self, starts, end):
+        """{(company id, start): whole working days from ``start`` to ``end`` in the company's calendar
+        (its public holidays excluded)}, each calendar and start day computed once."""
+        result, cache = {}, {}
+        default = self.env.company
+        for company_id, start in starts:
+            company = self.browse(company_id) if company_id else default
+            calendar = company.resource_calendar_id
+            key = (calendar.id, start.date())
+            if key not in cache:
+                if calendar:
+                    cache[key] = int(calendar.get_work_duration_data(start, end)["days"] + 1e-6)
+                else:  # no calendar: every day counts
+                    cache[key] = max(0, (end.date() - start.date()).days)
+            result[(company_id, start)] = cache[key]
+        return result
+
+    @api.model
     @tools.ormcache()
     def _lt_all_company_ids(self):
         """Ids of every company, archived ones included (each has a quality definition)."""

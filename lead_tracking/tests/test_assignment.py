@@ -1,13 +1,12 @@
 """Rule-based assignment: native controls, fairness, quality balancing, explanations, safety."""
 
-import threading
 
 import psycopg2
 
 from odoo import exceptions
 from odoo.tests import tagged
 
-from .common import LeadTrackingCase, LtAssignmentCase
+from .common import LtAssignmentCase
 
 # Queries of one run over one team of two members (run record and both digests included),
 # whatever the number of leads (a few depend on what the caches hold; a query per lead would add 300).
@@ -114,6 +113,57 @@ class TestAssignment(LtAssignmentCase):
             self._leads(size)
             with self.assertQueryCount(LT_RUN_QUERIES):
                 self.assertEqual(self._run()["assigned"], size)
+
+    def test_preferred_domains_with_competing_members(self):
+        """Sam and Alex both prefer hot leads: they share them fairly, before the others; the rest goes
+        by the usual shares."""
+        lena = self.env["crm.team.member"].create(
+            {"crm_team_id": self.team.id, "user_id": self.manager.id, "assignment_max": 60}
+        )
+        self.m_sam.assignment_max = 60
+        (self.m_sam | self.m_alex).lt_assignment_domain_preferred = "[('probability', '>=', 50)]"
+        hot = self._leads(6, probability=80)
+        cold = self._leads(6, probability=10)
+        self._run()
+        self.assertEqual(len(hot.filtered(lambda lead: lead.user_id == self.salesman)), 3)
+        self.assertEqual(len(hot.filtered(lambda lead: lead.user_id == self.salesman_all)), 3)
+        self.assertTrue(all("preferred domain" in lead.assignment_reason for lead in hot))
+        # the cold leads even the shares out: 4 each of 12, Lena's four all cold
+        self.assertEqual(len(cold.filtered(lambda lead: lead.user_id == self.manager)), 4)
+        self.env["crm.team.member"].invalidate_model(["lead_month_count"])
+        self.assertEqual((self.m_sam | self.m_alex | lena).mapped("lead_month_count"), [4, 4, 4])
+        with self.assertRaises(exceptions.ValidationError):
+            self.m_sam.lt_assignment_domain_preferred = "[('nope', '=', 1)]"
+
+    def test_rotation_modes(self):
+        """With a limit: up to the quota; no limit: what is left, by weight; out: nothing (crm's Skip)."""
+        lena = self.env["crm.team.member"].create(
+            {"crm_team_id": self.team.id, "user_id": self.manager.id, "lt_rotation": "unlimited",
+             "lt_rotation_weight": 30, "assignment_max": 0}
+        )
+        self.m_sam.assignment_max = 2
+        self.m_alex.write({"lt_rotation": "unlimited", "lt_rotation_weight": 10})
+        self._leads(10, probability=40)
+        preview = self.team.with_user(self.manager).preview_assign_leads(work_days=30)
+        summary = self._run()
+        counts = {m["user_id"]: m["assigned"] for m in summary["teams"][0]["members"]}
+        self.assertEqual(counts, {self.salesman.id: 2, self.salesman_all.id: 2, self.manager.id: 6})
+        self.assertEqual({m["user_id"]: m["assigned"] for m in preview["teams"][0]["members"]}, counts)
+        # out of rotation is crm's Skip auto assignment, both ways
+        lena.lt_rotation = "out"
+        self.assertTrue(lena.assignment_optout)
+        self.m_alex.assignment_optout = True
+        self.assertEqual(self.m_alex.lt_rotation, "out")
+        self._leads(3, probability=40)
+        summary = self._run()
+        self.assertEqual([m["user_id"] for m in summary["teams"][0]["members"]], [self.salesman.id])
+        self.assertEqual(summary["unassigned"]["capacity"], 3)
+        # new leads at once follow the same modes
+        self.m_alex.lt_rotation = "unlimited"
+        self.env["ir.config_parameter"].sudo().set_param("lead_tracking.assign_on_create", True)
+        self.env["crm.team"].search([("id", "!=", self.team.id)]).write({"assignment_optout": True})
+        new = self.env["crm.lead"].create({"name": "Instant", "user_id": False, "email_from": "i@example.com"})
+        self.assertEqual(new.user_id, self.salesman_all)
 
     def test_everyone_opted_out(self):
         self.team.crm_team_member_ids.write({"assignment_optout": True})
@@ -299,72 +349,3 @@ class TestAssignment(LtAssignmentCase):
             self.assertEqual(lead.type, "lead")
         self._run()
         self.assertTrue(all(leads.mapped("user_id")))
-
-
-@tagged("post_install", "-at_install")
-class TestAssignmentConcurrency(LeadTrackingCase):
-    """Two runs in separate committed cursors: one holds its locks while the other runs."""
-
-    def test_concurrent_runs_never_double_assign(self):
-        registry = self.env.registry
-        with registry.cursor() as cr:
-            env = self.env(cr=cr)
-            env["ir.config_parameter"].sudo().set_param("crm.lead.auto.assignment", True)
-            team = env["crm.team"].create({"name": "LT Concurrency", "use_leads": True})
-            # committed demo users: creating users here would wait on the test transaction's locks
-            users = env["res.users"].search([("share", "=", False), ("active", "=", True)], limit=2)
-            env["crm.team.member"].create(
-                [{"crm_team_id": team.id, "user_id": u.id, "assignment_max": 100} for u in users]
-            )
-            team.assignment_domain = f"[('name', '=', 'LT conc {team.id}')]"
-            leads = env["crm.lead"].create(
-                [
-                    {
-                        "name": f"LT conc {team.id}",
-                        "user_id": False,
-                        "team_id": False,
-                        "email_from": f"c{i}@example.com",
-                    }
-                    for i in range(40)
-                ]
-            )
-            lead_ids = leads.ids
-            team_id, user_ids = team.id, users.ids
-        admin_id = self.env.ref("base.user_admin").id
-        try:
-            results = {}
-            first_done, second_done = threading.Event(), threading.Event()
-
-            def run(name, wait_for=None, signal=None):
-                with registry.cursor() as cr:
-                    env = self.env(cr=cr, user=admin_id)
-                    summary = env["crm.team"].browse(team_id).sudo()._lt_assign_run(work_days=30)
-                    results[name] = {
-                        member["user_id"]: set(member["lead_ids"]) for member in summary["teams"][0]["members"]
-                    }
-                    if signal:
-                        signal.set()
-                    if wait_for:
-                        wait_for.wait(30)
-                    cr.commit()  # pylint: disable=invalid-commit
-
-            # run A assigns and keeps its locks until run B has finished
-            thread_a = threading.Thread(target=run, args=("a", second_done, first_done))
-            thread_a.start()
-            first_done.wait(30)
-            run("b", signal=second_done)
-            thread_a.join(60)
-            got_a = set().union(*results["a"].values())
-            got_b = set().union(*results["b"].values())
-            self.assertFalse(got_a & got_b)
-            self.assertEqual(len(got_a), 40)
-            with registry.cursor() as cr:
-                cr.execute(
-                    "SELECT COUNT(*) FROM crm_lead WHERE id = ANY(%s) AND user_id = ANY(%s)", [lead_ids, user_ids]
-                )
-                self.assertEqual(cr.fetchone()[0], 40)
-        finally:
-            with registry.cursor() as cr:
-                env = self.env(cr=cr, user=admin_id)
-                env["crm.lead"].browse(lead_ids).unlink()
-                env["crm.team"].browse(team_id).unlink()

@@ -28,9 +28,10 @@ PLANNER_SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_ch
 
 
 @st.composite
-def organisations(draw, one_team=False, no_domains=False, singles=False):
-    """(members, teams, groups): random teams and members, and groups of leads (hottest first) with
-    the teams and members their domains let in."""
+def organisations(draw, one_team=False, no_domains=False, singles=False, preferences=True, rotations=True):
+    """(members, teams, groups): random teams and members (some in rotation without a cap), and groups
+    of leads (hottest first) with the teams and members their domains let in, and the members whose
+    preferred domain claims them."""
     team_count = 1 if one_team else draw(st.integers(1, 4))
     members, teams = [], []
     member_id = 1
@@ -38,9 +39,10 @@ def organisations(draw, one_team=False, no_domains=False, singles=False):
         slots = []
         for _i in range(draw(st.integers(1, 5))):
             capacity = draw(st.integers(1, 40))
+            unlimited = rotations and draw(st.integers(0, 5)) == 0
             slots.append(MemberSlot(
                 member_id, team_id, 100 + member_id, capacity, draw(st.integers(0, capacity)),
-                quality30=draw(st.integers(0, capacity)), balancing=draw(st.booleans()),
+                quality30=draw(st.integers(0, capacity)), balancing=draw(st.booleans()), unlimited=unlimited,
             ))
             member_id += 1
         members.extend(slots)
@@ -54,12 +56,16 @@ def organisations(draw, one_team=False, no_domains=False, singles=False):
             group_teams = tuple(sorted(draw(st.sets(st.sampled_from([t.team_id for t in teams]), max_size=team_count))))
         candidates = [m for m in members if m.team_id in group_teams]
         matched = candidates if no_domains else [m for m in candidates if draw(st.booleans())]
+        eligible = frozenset(m.member_id for m in matched if m.quota > 0 or m.unlimited)
+        claimers = frozenset(mid for mid in eligible if draw(st.booleans())) if preferences and draw(st.booleans()) \
+            else frozenset()
         groups.append(CandidateGroup(
             lead_ids=tuple(range(lead_id, lead_id + size)),
             quality=tuple(draw(st.booleans()) for _j in range(size)),
             teams=group_teams,
-            members=frozenset(m.member_id for m in matched if m.quota > 0),
+            members=eligible,
             matched_teams=frozenset(m.team_id for m in matched),
+            preferred=claimers,
         ))
         lead_id += size
     return members, teams, groups
@@ -88,6 +94,8 @@ def test_plan_properties(organisation):
     _assert_each_lead_once_and_quotas_kept(plan, groups)
     _assert_only_eligible_members_and_teams(plan, groups)
     _assert_no_lead_waits_while_an_eligible_member_has_quota(plan, groups)
+    _assert_capped_members_served_first(plan, groups)
+    _assert_claimed_leads_to_claimers(plan, groups)
 
 
 def _assert_each_lead_once_and_quotas_kept(plan, groups):
@@ -98,7 +106,7 @@ def _assert_each_lead_once_and_quotas_kept(plan, groups):
     counts = _counts(plan)
     for member_id, slot in plan.members.items():
         assert counts[member_id] == slot.assigned
-        assert counts[member_id] <= slot.quota
+        assert slot.unlimited or counts[member_id] <= slot.quota
     assert sum(plan.unassigned.values()) == sum(1 for d in plan.decisions if not d.member_id)
     assert set(plan.unassigned) == set(UNASSIGNED_REASONS)
 
@@ -124,8 +132,29 @@ def _assert_no_lead_waits_while_an_eligible_member_has_quota(plan, groups):
                 assert plan.members[member_id].room == 0, (decision, plan.members[member_id])
 
 
+def _assert_capped_members_served_first(plan, groups):
+    """A member without a cap gets a lead only when every capped member that could take it is full."""
+    group_of = {lead_id: group for group in groups for lead_id in group.lead_ids}
+    for decision in plan.decisions:
+        if decision.member_id and plan.members[decision.member_id].unlimited:
+            for member_id in group_of[decision.lead_id].members:
+                slot = plan.members[member_id]
+                assert slot.unlimited or slot.room == 0, (decision, slot)
+
+
+def _assert_claimed_leads_to_claimers(plan, groups):
+    """A claimed lead goes to one of its claimers whenever one of them had room left."""
+    group_of = {lead_id: group for group in groups for lead_id in group.lead_ids}
+    for decision in plan.decisions:
+        claimers = group_of[decision.lead_id].preferred
+        if decision.member_id and claimers and decision.member_id not in claimers:
+            same_pool = [mid for mid in claimers
+                         if plan.members[mid].unlimited == plan.members[decision.member_id].unlimited]
+            assert all(plan.members[mid].room == 0 for mid in same_pool), (decision, claimers)
+
+
 @PLANNER_SETTINGS
-@given(organisations(one_team=True, no_domains=True, singles=True))
+@given(organisations(one_team=True, no_domains=True, singles=True, preferences=False, rotations=False))
 def test_shares_within_one_lead(organisation):
     """Every member may take every lead: no member ends more than one lead further above its
     capacity-weighted share of what was assigned than another member that still had quota."""
@@ -141,7 +170,7 @@ def test_shares_within_one_lead(organisation):
 
 
 @PLANNER_SETTINGS
-@given(organisations(one_team=True, no_domains=True, singles=True))
+@given(organisations(one_team=True, no_domains=True, singles=True, preferences=False, rotations=False))
 def test_quality_leads_to_lowest_quality_share(organisation):
     """Quality leads come first here: a member that still had slots for other leads never had a
     lower quality share than one that received a quality lead, when the team balances quality."""
@@ -166,6 +195,52 @@ def test_quality_leads_to_lowest_quality_share(organisation):
             if quality[b]:
                 before_last = (slot_b.quality30 + quality[b] - 1) / slot_b.capacity
                 assert before_last <= share_a + 1e-9, (a, b, quality, other)
+
+
+@PLANNER_SETTINGS
+@given(st.data())
+def test_competing_claimers_share_fairly(data):
+    """Members whose preferred domains claim the same leads share them: none ends more than one lead
+    further above its capacity-weighted share than a competitor with room (Odoo's reviewers saw one
+    member take five leads while the others got one)."""
+    capacities = data.draw(st.lists(st.integers(1, 30), min_size=2, max_size=6))
+    members = [MemberSlot(i + 1, 1, 100 + i, cap, cap) for i, cap in enumerate(capacities)]
+    claimers = frozenset(data.draw(st.sets(st.sampled_from([m.member_id for m in members]), min_size=2)))
+    everyone = frozenset(m.member_id for m in members)
+    count = data.draw(st.integers(1, 60))
+    groups = [
+        CandidateGroup((i,), (False,), (1,), everyone, frozenset({1}),
+                       preferred=claimers if data.draw(st.booleans()) else frozenset())
+        for i in range(count)
+    ]
+    plan = plan_assignment(members, [TeamSlot(1, sum(capacities), tuple(everyone))], groups)
+    counts = _counts(plan)
+    total = sum(counts.values())
+    capacity = sum(capacities)
+    deviation = {mid: counts[mid] - total * plan.members[mid].capacity / capacity for mid in plan.members}
+    held = {d.member_id for d in plan.decisions if d.member_id}
+    for a in held:
+        for b in claimers if a in claimers else everyone:
+            if plan.members[b].room > 0:
+                assert deviation[a] - deviation[b] <= 1 + 1e-9, (counts, claimers, deviation)
+    _assert_each_lead_once_and_quotas_kept(plan, groups)
+    _assert_claimed_leads_to_claimers(plan, groups)
+
+
+@PLANNER_SETTINGS
+@given(st.lists(st.integers(1, 20), min_size=1, max_size=5), st.integers(0, 80))
+def test_unlimited_members_share_what_is_left_by_weight(weights, count):
+    capped = MemberSlot(1, 1, 101, 10, 3)
+    free = [MemberSlot(i + 2, 1, 102 + i, weight, 0, unlimited=True) for i, weight in enumerate(weights)]
+    everyone = frozenset(m.member_id for m in [capped, *free])
+    groups = [CandidateGroup((i,), (False,), (1,), everyone, frozenset({1})) for i in range(count)]
+    plan = plan_assignment([capped, *free], [TeamSlot(1, 10, tuple(everyone))], groups)
+    counts = _counts(plan)
+    assert counts[1] == min(3, count)
+    left = count - counts[1]
+    assert sum(counts[m.member_id] for m in free) == left  # nobody without a cap says no
+    for slot in free:
+        assert abs(counts[slot.member_id] - left * slot.capacity / sum(weights)) < 1 + 1e-9, counts
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, tagged, users, warmup
+from odoo.tests import HttpCase, TransactionCase, tagged, users, warmup
 
 from .common import LeadTrackingCase
 
@@ -122,6 +122,73 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         self.assertIn("LT Newsletter", source_line["label"])
         self.assertIn("won", source_line["label"])
         self.assertIn("o_lt_score_explanation", leads[1].lt_score_explanation_html)
+
+    def test_stale_probability_shown_and_updated(self):
+        """When won and lost leads have moved crm's frequencies since it stored a lead's probability,
+        the panel explains today's figure, says the stored one is out of date, writes nothing;
+        Update now stores today's figure through crm's own computation."""
+        lead = self.lt_lead(name="Stale", source_id=self.source_news.id)
+        stored = lead.automated_probability
+        status = lead.get_score_status()[lead.id]
+        self.assertFalse(status["stale"])
+        self.assertAlmostEqual(status["today"], stored, delta=0.01)
+        # six more newsletter leads lost: crm counts them at once, but stores no new probability
+        more = self.env["crm.lead"]
+        for index in range(6):
+            more |= self.lt_lead(name=f"Lost {index}", type="opportunity", source_id=self.source_news.id)
+        more.action_set_lost()
+        lead.invalidate_recordset()
+        self.assertEqual(lead.automated_probability, stored)
+        self.env.flush_all()
+        written = lead.write_date
+        status = lead.get_score_status()[lead.id]
+        self.assertTrue(status["stale"])
+        self.assertEqual(status["stored"], stored)
+        lines = lead.get_score_explanation()[lead.id]
+        self.assertAlmostEqual(status["today"], self.lt_combined(lines), delta=0.01)
+        self.assertLess(status["today"], stored - 0.5)
+        self.assertTrue(lead.lt_score_stale)
+        html = str(lead.lt_score_explanation_html)
+        self.assertIn("alert-warning", html)
+        self.assertIn(f"{round(stored, 2)}%", html)
+        self.assertIn(f"{round(status['today'], 2)}%", html)
+        self.env.flush_all()
+        lead.invalidate_recordset()
+        self.assertEqual((lead.write_date, lead.automated_probability), (written, stored))
+        lead.action_lt_update_probability()
+        self.assertAlmostEqual(lead.automated_probability, status["today"], delta=0.01)
+        self.assertEqual(lead.probability, lead.automated_probability)
+        lead.invalidate_recordset(["lt_score_stale", "lt_score_explanation_html"])
+        self.assertFalse(lead.lt_score_stale)
+        self.assertNotIn("alert-warning", str(lead.lt_score_explanation_html))
+
+    def test_explanation_words(self):
+        """Whole counts, values as a user reads them, and a warning on factors resting on few leads."""
+        closed = self.env["crm.lead"]
+        for index in range(3):
+            closed |= self.lt_lead(name=f"Closed without phone {index}", type="opportunity", phone=False)
+        closed[:2].action_set_won()
+        closed[2:].action_set_lost()
+        no_phone = self.lt_lead(name="No phone", phone=False, source_id=self.source_news.id)
+        lines = {line["variable"]: line for line in no_phone.get_score_explanation()[no_phone.id]}
+        self.assertEqual(lines["phone_state"]["value"], "no phone")
+        self.assertIn("Phone Quality: no phone: 2 won, 1 lost", lines["phone_state"]["label"])
+        self.assertEqual(lines["email_state"]["value"], "correct")
+        # the history: 8 newsletter leads (4 won, 4 lost), 4 fair leads (3 won, 1 lost)
+        source = lines["source_id"]
+        self.assertEqual((source["won"], source["lost"]), (4, 4))
+        self.assertIn("LT Newsletter: 4 won, 4 lost", source["label"])
+        for line in lines.values():
+            self.assertIsInstance(line["won"], int)
+            self.assertNotRegex(line["label"], r"\d\.\d")
+        # 8 closed leads are under the default minimum of 10
+        self.assertTrue(source["few"])
+        self.assertIn("only 8 closed leads", source["label"])
+        self.env["ir.config_parameter"].sudo().set_param("lead_tracking.pls_min_closed", "8")
+        source = next(line for line in no_phone.get_score_explanation()[no_phone.id]
+                      if line["variable"] == "source_id")
+        self.assertFalse(source["few"])
+        self.assertNotIn("only", source["label"])
 
     def test_quality_leads(self):
         good = self.lt_lead(name="Good", email_from="anna@acme.example.com")
@@ -291,6 +358,22 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         self.assertEqual(set((one | many).mapped("score_tier")), {"hot"})
         self.assertFalse((one | many).filtered("is_quality_lead"))
         self.assertEqual(partner.lifecycle_stage, "repeat_customer")
+
+
+@tagged("post_install", "-at_install")
+class TestDemoScores(TransactionCase):
+    def test_demo_scores_match_crm(self):
+        """Every open demo lead has the probability crm computes, and its explanation explains it."""
+        demo = self.env["ir.model.data"].search(
+            [("model", "=", "crm.lead"), ("module", "in", ("crm", "lead_tracking"))])
+        leads = self.env["crm.lead"].browse(demo.mapped("res_id")).exists().filtered(
+            lambda lead: lead.active and not lead.stage_id.is_won and lead.probability)
+        self.assertGreater(len(leads), 20)
+        status = leads.get_score_status()
+        missing = leads.filtered(lambda lead: not lead.automated_probability)
+        self.assertFalse(missing, "demo leads without an automated probability")
+        stale = [lead.name for lead in leads if status[lead.id]["stale"]]
+        self.assertFalse(stale, "demo leads whose stored probability is not what crm computes today")
 
 
 @tagged("post_install", "-at_install")
