@@ -119,6 +119,9 @@ def lt_status_is(*statuses):
 # Transaction setting under which the summary triggers do nothing: set by a transaction that recounts
 # the summaries once its writes are done (see lt.lead.report.mixin._lt_report_summaries_recounted).
 LT_SUMMARIES_PAUSED = "lead_tracking.summaries_paused"
+# Statements of at most this many rows keep the summary up to date with a statement planned once per
+# session (see LtReportSummary.install); larger ones plan it for their own rows.
+LT_SUMMARY_STATIC_ROWS = 64
 
 
 class LtColumn:
@@ -251,23 +254,34 @@ class LtReportSummary:
                 "DELETE": self.insert([(-1, {table: SQL("lt_old")})]),
                 "UPDATE": self.insert([(1, {table: SQL("lt_new")}), (-1, {table: SQL("lt_old")})]),
             }
-            # EXECUTE: planned for the rows of each statement. A static query's plan is kept by the
-            # session: made for a one-row update, it turns the next bulk update's comparison quadratic.
+            # A statement of a few rows runs the static statement, whose plan the session keeps:
+            # planning the statement again costs more than running it for one lead (a single-lead
+            # ORM write paid ~2 ms per summary for it). A larger one runs it through EXECUTE, planned
+            # for its own rows: a plan kept from a one-row write would make a bulk update's
+            # comparison quadratic.
+            rows_of = {"INSERT": "lt_new", "DELETE": "lt_old", "UPDATE": "lt_new"}
+            branches = [
+                SQL(
+                    "%s TG_OP = %s THEN IF NOT EXISTS (SELECT 1 FROM %s OFFSET %s) THEN %s;"
+                    " ELSE EXECUTE %s; END IF;",
+                    SQL("IF" if op == "INSERT" else "ELSIF"), op, SQL(rows_of[op]), LT_SUMMARY_STATIC_ROWS,
+                    statements[op], cr.mogrify(statements[op]).decode(),
+                )
+                for op in ("INSERT", "DELETE", "UPDATE")
+            ]
             body = SQL(
                 """
                 BEGIN
                     IF current_setting(%s, true) = 'on' THEN
                         RETURN NULL;
                     END IF;
-                    IF TG_OP = 'INSERT' THEN EXECUTE %s;
-                    ELSIF TG_OP = 'DELETE' THEN EXECUTE %s;
-                    ELSE EXECUTE %s;
+                    %s
                     END IF;
                     RETURN NULL;
                 END
                 """,
                 LT_SUMMARIES_PAUSED,
-                *(cr.mogrify(statements[op]).decode() for op in ("INSERT", "DELETE", "UPDATE")),
+                SQL("\n").join(branches),
             )
             function = SQL.identifier(self.function(table))
             cr.execute(SQL("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS %s", function,
