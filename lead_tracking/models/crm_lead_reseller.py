@@ -62,10 +62,14 @@ class CrmLead(models.Model):
                 vals.setdefault("reseller_assign_note", False)
         if "reseller_id" in vals and "reseller_answered_date" not in vals:
             vals = dict(vals, reseller_answered_date=False)
-        return super().write(vals)
+        res = super().write(vals)
+        if self._lt_portal_user():
+            # A reseller's contact updating the lead from the portal answers it, as a message would.
+            self._lt_reseller_record_answer(self.env.user.partner_id, fields.Datetime.now())
+        return res
 
     def init(self):
-        super().init()
+        res = super().init()
         # When each reseller declined a lead, and when it had been offered it: the Partnership report's
         # hours to answer of a declined lead. Filled by the database for every decline, whatever writes it.
         self.env.cr.execute(SQL(
@@ -73,26 +77,34 @@ class CrmLead(models.Model):
             " ADD COLUMN IF NOT EXISTS lt_offered_date timestamp",
             SQL.identifier(DECLINED_REL),
         ))
+        return res
 
     def _message_post_after_hook(self, message, msg_vals):
         """The current reseller's first message on the lead is its answer (Partnership report)."""
         res = super()._message_post_after_hook(message, msg_vals)
-        author = message.author_id
-        if author and message.message_type != "user_notification":
-            answered = self.filtered(
-                lambda lead: lead.reseller_id and lead.reseller_id in (author | author.commercial_partner_id)
-            )
-            if answered:
-                # In SQL: the author may be a portal user, who may not write this field. Pending writes of
-                # the lead's reseller fields go first, so that they do not overwrite this one afterwards.
-                answered.flush_recordset(["reseller_id", "reseller_assigned_date", "reseller_answered_date"])
-                self.env.cr.execute(SQL(
-                    "UPDATE crm_lead SET reseller_answered_date = %s"
-                    " WHERE id IN %s AND reseller_answered_date IS NULL AND reseller_assigned_date <= %s",
-                    message.date, tuple(answered.ids), message.date,
-                ))
-                answered.invalidate_recordset(["reseller_answered_date"])
+        if message.message_type != "user_notification":
+            self._lt_reseller_record_answer(message.author_id, message.date)
         return res
+
+    def _lt_reseller_record_answer(self, author, when):
+        """Record ``when`` as the answer of the leads of ``self`` whose current reseller is ``author`` (or
+        the company of the contact ``author``) and that have no answer since it was handed the lead."""
+        if not author:
+            return
+        answered = self.filtered(
+            lambda lead: lead.reseller_id and lead.reseller_id in (author | author.commercial_partner_id)
+        )
+        if not answered:
+            return
+        # In SQL: the author may be a portal user, who may not write this field. Pending writes of the
+        # lead's reseller fields go first, so that they do not overwrite this one afterwards.
+        answered.flush_recordset(["reseller_id", "reseller_assigned_date", "reseller_answered_date"])
+        self.env.cr.execute(SQL(
+            "UPDATE crm_lead SET reseller_answered_date = %s"
+            " WHERE id IN %s AND reseller_answered_date IS NULL AND reseller_assigned_date <= %s",
+            when, tuple(answered.ids), when,
+        ))
+        answered.invalidate_recordset(["reseller_answered_date"])
 
     @api.model
     def _lt_backfill_reseller_answers(self):
