@@ -19,18 +19,20 @@ class CrmLeadDistributionReport(models.Model):
     _order = "date_assigned desc, id desc"
 
     lead_type = fields.Selection(LT_LEAD_TYPES, string="Type", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
     is_active = fields.Boolean(string="Active", readonly=True)
     # The lead's contact and interest, for the shared favourite "Good leads" (the documentation's filter).
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
     phone = fields.Char(readonly=True)
     email_from = fields.Char(string="Email", readonly=True)
     referred = fields.Char(string="Referred By", readonly=True)
     description = fields.Html(string="Notes", readonly=True, sanitize=False)
-    tag_names = fields.Char(string="Tags", readonly=True, help="The lead's tags, comma-separated.")
+    # A line's id is its lead's: the lead's own tag relation is the line's, so that a filter on tags
+    # probes each line's few tag rows by the relation's primary key.
+    tag_ids = fields.Many2many("crm.tag", "crm_tag_rel", "lead_id", "tag_id", string="Tags", readonly=True)
     is_quality_lead = fields.Boolean(string="Quality Lead", readonly=True)
     quality_count = fields.Integer(string="Quality Leads", readonly=True)
     kept_count = fields.Integer(string="Kept", readonly=True, help="Leads still active.")
@@ -64,13 +66,6 @@ class CrmLeadDistributionReport(models.Model):
             "email_from": LtColumn("l.email_from", detail=True),
             "referred": LtColumn("l.referred", detail=True),
             "description": LtColumn("l.description", detail=True),
-            # A value of the line, so that a filter on tags reads each line's few tag rows by its lead
-            # instead of a subquery over every tagged lead (which the planner may rerun per line).
-            "tag_names": LtColumn(
-                "(SELECT string_agg(t.name->>'en_US', ', ') FROM crm_tag_rel r JOIN crm_tag t ON t.id = r.tag_id"
-                " WHERE r.lead_id = l.id)",
-                detail=True,
-            ),
             "is_quality_lead": LtColumn("COALESCE(l.is_quality_lead, FALSE)"),
             "quality_count": LtColumn("CASE WHEN l.is_quality_lead THEN 1 ELSE 0 END", additive=True),
             "kept_count": LtColumn("CASE WHEN l.active THEN 1 ELSE 0 END", additive=True),
