@@ -24,12 +24,12 @@ class CrmLeadAttributionReport(models.Model):
     _order = "create_date desc, id desc"
 
     lead_type = fields.Selection(LT_LEAD_TYPES, string="Type", readonly=True)
-    medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
-    country_id = fields.Many2one("res.country", string="Country", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
     city = fields.Char(readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)

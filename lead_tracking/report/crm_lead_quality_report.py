@@ -21,8 +21,8 @@ class CrmLeadQualityReport(models.Model):
     _order = "date_received desc, id desc"
 
     lead_type = fields.Selection(LT_LEAD_TYPES, string="Type", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
     date_received = fields.Datetime(
         string="Received On",
         readonly=True,

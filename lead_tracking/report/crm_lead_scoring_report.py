@@ -40,7 +40,7 @@ class CrmLeadScoringReport(models.Model):
     # closing date (a CASE over the status, which no index holds).
     _order = "id desc"
 
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     date = fields.Datetime(readonly=True, help="Closing date of closed leads, creation date of open ones.")
     status = fields.Selection(LT_STATUS_SELECTION, readonly=True)
     is_closed = fields.Boolean(string="Closed", readonly=True)
@@ -67,7 +67,6 @@ class CrmLeadScoringReport(models.Model):
         help="Share of the closed leads that were won.",
     )
     brier_score = fields.Float(
-        string="Brier Score",
         readonly=True,
         group_operator="avg",
         digits=(16, 4),
@@ -84,7 +83,6 @@ class CrmLeadScoringReport(models.Model):
     probability = fields.Float(readonly=True, group_operator="avg")
     expected_revenue = fields.Monetary(readonly=True, currency_field="company_currency")
     weighted_revenue = fields.Monetary(
-        string="Weighted Revenue",
         readonly=True,
         currency_field="company_currency",
         help="Expected revenue times probability.",

@@ -24,13 +24,12 @@ class CrmLeadUnattendedReport(models.Model):
     _order = "date_deadline, id"
 
     lead_type = fields.Selection(LT_LEAD_TYPES, string="Type", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
-    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
+    activity_type_id = fields.Many2one("mail.activity.type", readonly=True)
     activity_user_id = fields.Many2one("res.users", string="Activity Assigned To", readonly=True)
     summary = fields.Char(readonly=True)
     date_deadline = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(
-        string="Days Overdue",
         readonly=True,
         group_operator="avg",
         help="Days between the due date and today (negative: due within the horizon).",

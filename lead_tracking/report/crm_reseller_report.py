@@ -32,10 +32,10 @@ class CrmResellerReport(models.Model):
     _rec_name = "reseller_id"
     _order = "reseller_id, lead_id"
 
-    reseller_id = fields.Many2one("res.partner", string="Reseller", readonly=True)
-    level_id = fields.Many2one("crm.reseller.level", string="Level", readonly=True)
-    activation_id = fields.Many2one("crm.reseller.activation", string="Activation", readonly=True)
-    country_id = fields.Many2one("res.country", string="Country", readonly=True)
+    reseller_id = fields.Many2one("res.partner", readonly=True)
+    level_id = fields.Many2one("crm.reseller.level", readonly=True)
+    activation_id = fields.Many2one("crm.reseller.activation", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
     partnership_date = fields.Date(readonly=True)
     is_declined = fields.Boolean(string="Declined", readonly=True)
     date_assigned = fields.Datetime(string="Assigned On", readonly=True)

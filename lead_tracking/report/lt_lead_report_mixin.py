@@ -55,10 +55,10 @@ class LtLeadReportMixin(models.AbstractModel):
     # The crm.lead one2many of the report's lines (see models/crm_lead.py): the click-through's domain.
     _lt_lead_field = None
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
 
     # ------------------------------------------------------------------ declaration
     def _from(self, tables):
