@@ -10,10 +10,10 @@ from dateutil.relativedelta import relativedelta
 from lxml import etree
 
 from odoo import fields, http
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from ..report._common import LT_REPORT_INDEXES
+from ..report._common import LT_REPORT_INDEXES, LT_SUMMARY_STATIC_ROWS
 from .common import LeadTrackingCase
 
 
@@ -40,17 +40,20 @@ class TestReports(LeadTrackingCase):
         cls.source = cls.env["utm.source"].create({"name": "LT Source"})
         stage_lost_from = cls.stage_new
         leads = cls.env["crm.lead"]
-        # open / won / lost / archived leads of both salesmen, quality or not, expected revenue varied
-        for i, (user, quality, outcome) in enumerate(
+        # Open / won / lost / archived leads of both salesmen, made varied through the inputs that make
+        # the variety: a free-mail address makes a lead not a quality one (the company's definition),
+        # an open lead's probability its tier (warm from 30, hot from 70), and a lead closed while its
+        # automated probability is P keeps P as its closing score.
+        for i, (user, quality, outcome, probability) in enumerate(
             [
-                (cls.salesman, True, "open"),
-                (cls.salesman, False, "won"),
-                (cls.salesman, True, "lost"),
-                (cls.salesman_all, True, "open"),
-                (cls.salesman_all, False, "lost"),
-                (cls.salesman_all, True, "won"),
-                (cls.salesman_all, False, "archived"),
-                (False, True, "open"),
+                (cls.salesman, True, "open", 10),
+                (cls.salesman, False, "won", 85),
+                (cls.salesman, True, "lost", 25),
+                (cls.salesman_all, True, "open", 45),
+                (cls.salesman_all, False, "lost", 65),
+                (cls.salesman_all, True, "won", 92),
+                (cls.salesman_all, False, "archived", 40),
+                (False, True, "open", 80),
             ]
         ):
             lead = cls.lt_lead(
@@ -61,20 +64,23 @@ class TestReports(LeadTrackingCase):
                 medium_id=cls.medium.id,
                 source_id=cls.source.id,
                 type="opportunity" if i % 2 else "lead",
+                email_from="buyer@example.com" if quality else f"buyer{i}@hotmail.com",
             )
-            lead.write(
-                {"is_quality_lead": quality, "closing_score": 12.5 * i, "score_tier": ["cold", "warm", "hot"][i % 3]}
-            )
-            if outcome == "won":
-                lead.action_set_won()
-            elif outcome == "lost":
-                lead.action_set_lost()
+            if outcome == "open":
+                lead.write({"probability": probability})
             elif outcome == "archived":
-                lead.write({"active": False, "probability": 40})
+                lead.write({"active": False, "probability": probability})
+            else:
+                lead.write({"automated_probability": probability})
+                if outcome == "won":
+                    lead.action_set_won()
+                else:
+                    lead.action_set_lost()
             leads |= lead
+        cls.fixture = leads
         # a lead that changes salesperson: it belongs to the new one everywhere
         cls.moved = cls.lt_lead(name="LT moved lead", user_id=cls.salesman.id, expected_revenue=500)
-        cls.moved.write({"user_id": cls.salesman_all.id, "is_quality_lead": True})
+        cls.moved.write({"user_id": cls.salesman_all.id})
         # a lead of the second company
         cls.other = cls.env["crm.lead"].create(
             {
@@ -217,6 +223,9 @@ class TestReports(LeadTrackingCase):
             self.assertEqual(groups[user.id]["lead_count"], len(mine))
             self.assertEqual(groups[user.id]["quality_count"], len(quality))
             self.assertAlmostEqual(groups[user.id]["quality_share"], 100.0 * len(quality) / len(mine))
+        # the variety the fixture's addresses make, read back from the report
+        quality = {row.lead_id: row.is_quality_lead for row in rows}
+        self.assertEqual([quality[lead] for lead in self.fixture], [True, False, True, True, False, True, False, True])
         by_status = self._group_total(model, [], "status")
         for status in ("open", "won", "lost", "archived"):
             self.assertEqual(
@@ -277,12 +286,39 @@ class TestReports(LeadTrackingCase):
             self.assertEqual(group["lost_count"], len(mine.filtered(lambda lead: lt_status(lead) == "lost")))
             self.assertEqual(group["won_count"], len(mine.filtered(lambda lead: lt_status(lead) == "won")))
             self.assertAlmostEqual(group["quality_kept_share"], 100.0 * len(quality.filtered("active")) / len(quality))
-        # the shared favourite runs and keeps to its definition (phone, team region, professional email)
+
+    def test_distribution_good_leads(self):
+        """The shared favourite Good leads selects exactly the leads its definition names: recent, of a
+        region's team, with a phone, showing interest (appointment, live chat, a product in the notes, a
+        company-size tag), from a professional address, kept by an active salesperson."""
         favourite = self.env.ref("lead_tracking.crm_lead_distribution_report_filter_good_leads")
         self.assertFalse(favourite.user_id)
         domain = safe_eval(favourite.domain, {"context_today": date.today, "relativedelta": relativedelta})
-        good = self.env[model].search(domain)
-        self.assertTrue(all(row.lead_id.phone and "Europe" in row.team_id.name for row in good))
+        americas = self.env["crm.team"].create({"name": "LT Americas"})
+        former = self.salesman.copy({"login": "lt_former_salesman", "name": "LT Former"})
+        tag = self.env["crm.tag"].create({"name": "LT 5-20 employees"})
+        livechat = self.env["utm.source"].create({"name": "LT LiveChat"})
+        base = {"team_id": self.team.id, "user_id": self.salesman.id}  # the team "LT Europe"
+        cases = {
+            "in: product in the notes": ({"description": "<p>Needs stock and purchase</p>"}, True),
+            "in: company-size tag": ({"tag_ids": [(6, 0, tag.ids)]}, True),
+            "in: appointment": ({"referred": "Appointment booked online"}, True),
+            "in: live chat": ({"source_id": livechat.id}, True),
+            "out: no interest": ({}, False),
+            "out: no phone": ({"phone": False, "description": "<p>stock</p>"}, False),
+            "out: free mail": ({"email_from": "buyer@hotmail.com", "description": "<p>stock</p>"}, False),
+            "out: other team": ({"team_id": americas.id, "description": "<p>stock</p>"}, False),
+            "out: former salesperson": ({"user_id": former.id, "description": "<p>stock</p>"}, False),
+            "out: over a year old": ({"description": "<p>stock</p>"}, False),
+        }
+        leads = {name: self.lt_lead(name=name, **{**base, **values}) for name, (values, _good) in cases.items()}
+        former.action_archive()
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET create_date = now() - interval '13 months' WHERE id = %s",
+                            [leads["out: over a year old"].id])
+        ids = [lead.id for lead in leads.values()]
+        good = self.env["crm.lead.distribution.report"].search(domain + [("lead_id", "in", ids)])
+        self.assertEqual(sorted(good.lead_id.mapped("name")), sorted(name for name, (_v, ok) in cases.items() if ok))
 
     def test_group_order(self):
         """Groups come in the ORM's own order (salespeople by name, stages by sequence, empty last)
@@ -315,6 +351,16 @@ class TestReports(LeadTrackingCase):
             lazy=False,
         )
         self.assertEqual(sum(g["__count"] for g in groups), len(closed))
+        # the fixture's closings and probabilities, as literal buckets and tiers
+        lines = {row.lead_id: row for row in rows}
+        self.assertEqual([lines[lead].score_bucket if lines[lead].is_closed else None for lead in self.fixture],
+                         [None, "8", "2", None, "6", "9", None, None])
+        self.assertEqual(self.fixture.with_context(active_test=False).mapped("score_tier"),
+                         ["cold", "hot", "cold", "warm", "cold", "hot", "warm", "hot"])
+        self.assertEqual([lines[lead].score_tier for lead in self.fixture],  # the report's: open leads only
+                         ["cold", False, False, "warm", False, False, False, "hot"])
+        self.assertEqual({g["score_bucket"]: g["__count"] for g in groups if g["__count"]},
+                         {"2": 1, "6": 1, "8": 1, "9": 1})
         for group in groups:
             bucket = int(group["score_bucket"])
             subset = closed.filtered(lambda lead, b=bucket: min(int(lead.closing_score // 10), 9) == b)
@@ -533,6 +579,39 @@ class TestReports(LeadTrackingCase):
         self.assertFalse(partnership._lt_summary_answers([], ["reseller_id"], ["median_answer_hours:max"], (), None))
         self.assertFalse(partnership._lt_summary_answers([], ["date_assigned:month"], ["__count"], (), None))
 
+    def test_summaries_large_statements(self):
+        """Statements of more rows than LT_SUMMARY_STATIC_ROWS take the triggers' other path (planned for
+        their own rows): inserts, updates and deletes of that many leads and activities are followed."""
+        gold, silver = self._resellers()
+        count = LT_SUMMARY_STATIC_ROWS + 6
+        leads = self.env["crm.lead"].create([
+            {"name": f"LT bulk {i}", "type": "opportunity", "team_id": self.team.id, "user_id": self.salesman.id,
+             "expected_revenue": 100 * i, "medium_id": self.medium.id, "reseller_id": gold.id}
+            for i in range(count)
+        ])
+        self.leads |= leads
+        self.env["mail.activity"].create([
+            {"res_model_id": self.env["ir.model"]._get_id("crm.lead"), "res_id": lead.id,
+             "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+             "date_deadline": self.today - timedelta(days=1), "user_id": self.salesman.id}
+            for lead in leads
+        ])
+        self._assert_summaries_match()
+        self.env.cr.execute("UPDATE crm_lead SET user_id = %s, probability = 55 WHERE id = ANY(%s)",
+                            [self.salesman_all.id, leads.ids])
+        self.env.cr.execute("UPDATE mail_activity SET date_deadline = date_deadline - 3 WHERE res_id = ANY(%s)"
+                            " AND res_model = 'crm.lead'", [leads.ids])
+        self.env.cr.execute(
+            "INSERT INTO crm_lead_reseller_declined_rel (lead_id, partner_id) SELECT id, %s FROM crm_lead"
+            " WHERE id = ANY(%s)", [silver.id, leads.ids],
+        )
+        self.env.invalidate_all()
+        self._assert_summaries_match()
+        self.env.cr.execute("DELETE FROM mail_activity WHERE res_model = 'crm.lead' AND res_id = ANY(%s)", [leads.ids])
+        self.env.cr.execute("DELETE FROM crm_lead WHERE id = ANY(%s)", [leads[: count - 1].ids])
+        self.env.invalidate_all()
+        self._assert_summaries_match()
+
     # ------------------------------------------------------------------ partnership
     def test_partnership(self):
         model = "crm.reseller.report"
@@ -631,6 +710,10 @@ class TestReports(LeadTrackingCase):
                                     lazy=False)
         self.assertAlmostEqual(total["brier_score"], brier)
         self.assertAlmostEqual(total["calibration_error"], ece)
+        # the same figures by hand: won at 85 and 92, lost at 25 and 65, one lead per bucket
+        self.assertAlmostEqual(brier, (0.15**2 + 0.25**2 + 0.65**2 + 0.08**2) / 4)
+        self.assertAlmostEqual(total["brier_score"], 0.128475)
+        self.assertAlmostEqual(total["calibration_error"], (15 + 25 + 65 + 8) / 4)
         self.assertEqual(total["closed_count"], n)
         figures = model.lt_calibration(domain)
         self.assertEqual(figures["closed"], n)
@@ -751,8 +834,28 @@ class TestReports(LeadTrackingCase):
         self.assertAlmostEqual(answered[(lead_1, gold, False)], 2.0, places=2)
         self.assertAlmostEqual(answered[(declined, silver, True)], 5.0, places=3)
         self.assertFalse(answered[(declined, gold, False)], "the gold reseller has not answered lead 0")
-        # a reseller declining through the portal records when it had been offered the lead
+        # the contact updating a lead from the portal answers it too
         lead_3 = self.leads[3]
+        portal = new_test_user(self.env, login="lt_gold_portal", groups="base.group_portal", partner_id=contact.id)
+        lead_3.reseller_assigned_date = fields.Datetime.now() - timedelta(hours=3)
+        self.assertFalse(lead_3.reseller_answered_date)
+        lead_3.with_user(portal).write({"priority": "2"})
+        self.assertAlmostEqual(
+            (lead_3.reseller_answered_date - lead_3.reseller_assigned_date).total_seconds() / 3600, 3.0, places=2)
+        # a message the reseller wrote outside the ORM is found by the daily refresh
+        lead_4 = self.leads[4]
+        lead_4.reseller_assigned_date = fields.Datetime.now() - timedelta(hours=8)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "INSERT INTO mail_message (model, res_id, message_type, author_id, date, body)"
+            " VALUES ('crm.lead', %s, 'email', %s, now() at time zone 'UTC' - interval '6 hours', '<p>ok</p>')",
+            [lead_4.id, contact.id],
+        )
+        self.assertFalse(lead_4.reseller_answered_date)
+        self.env["crm.lead"]._cron_lt_refresh()
+        self.assertAlmostEqual(
+            (lead_4.reseller_answered_date - lead_4.reseller_assigned_date).total_seconds() / 3600, 2.0, places=2)
+        # a reseller declining through the portal records when it had been offered the lead
         offered = lead_3.reseller_assigned_date
         lead_3._lt_reseller_decline(self.env.user, "not ours", False, False)
         self.env.flush_all()
@@ -817,7 +920,21 @@ class TestReports(LeadTrackingCase):
 @tagged("post_install", "-at_install")
 class TestReportsTour(HttpCase):
     def test_reports_tour(self):
-        """Each report opens from CRM > Reporting, switches views, and a pivot cell opens its crm leads."""
+        """Each report opens from CRM > Reporting, switches views, and a pivot cell opens its crm leads;
+        on Unattended, the list's count, the pivot's total and the leads it opens match this test's leads."""
+        seller = new_test_user(self.env, login="lt_tour_seller", name="LT Tour Seller",
+                               groups="sales_team.group_sale_salesman")
+        today = fields.Date.context_today(self.env["crm.lead"])
+        leads = self.env["crm.lead"].create([
+            {"name": f"LT tour lead {amount}", "type": "opportunity", "user_id": seller.id, "expected_revenue": amount}
+            for amount in (1000, 2000, 4000)
+        ])
+        for lead in leads:
+            lead.activity_schedule("mail.mail_activity_data_call", date_deadline=today, user_id=seller.id)
+        # a lead of the seller that is not unattended (its activity is months away) stays out
+        later = self.env["crm.lead"].create({"name": "LT tour later", "user_id": seller.id, "expected_revenue": 500})
+        later.activity_schedule("mail.mail_activity_data_call", date_deadline=today + timedelta(days=90),
+                                user_id=seller.id)
         self.start_tour("/web", "lead_tracking_reports_tour", login="admin", timeout=300)
 
     def test_pivot_xlsx_export(self):

@@ -1,6 +1,8 @@
 /** @odoo-module **/
-// Opens each lead_tracking report from CRM > Reporting, switches graph, pivot and list, then clicks a
-// pivot cell and lands on the crm leads behind it (crm's own list), and comes back.
+// Checks the Unattended report's figures against the test's own leads (a list group's count, a pivot
+// row's total, the leads it opens), then opens each lead_tracking report from CRM > Reporting,
+// switches graph, pivot and list, clicks a pivot cell and lands on the crm leads behind it (crm's own
+// list), and comes back.
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
@@ -52,12 +54,72 @@ function openReport([xmlid, title]) {
     ];
 }
 
+// The test's own salesperson has 3 unattended leads worth 1,000 + 2,000 + 4,000: the list's group,
+// the pivot's row total and the leads that total opens must say so.
+const SELLER = "LT Tour Seller";
+
+function expectText(content, trigger, expected) {
+    return {
+        content,
+        trigger,
+        run() {
+            const text = this.$anchor.text().trim();
+            if (text !== expected) {
+                throw new Error(`${content}: expected "${expected}", got "${text}"`);
+            }
+        },
+    };
+}
+
+const FIGURES = [
+    {
+        content: "Open CRM > Reporting",
+        trigger: '.dropdown-toggle[data-menu-xmlid="crm.crm_menu_report"]',
+    },
+    {
+        content: "Open Unattended Leads",
+        trigger: '.dropdown-item[data-menu-xmlid="lead_tracking.crm_lead_unattended_report_menu"]',
+    },
+    {
+        content: "Unattended Leads opens on its graph",
+        trigger: '.o_breadcrumb:contains("Unattended Leads")',
+        extra_trigger: ".o_graph_renderer canvas",
+        isCheck: true,
+    },
+    { content: "Switch to list", trigger: ".o_switch_view.o_list" },
+    expectText(
+        "The list counts the seller's 3 unattended leads",
+        `.o_list_renderer .o_group_name:contains("${SELLER}")`,
+        `${SELLER} (3)`
+    ),
+    { content: "Switch to pivot", trigger: ".o_switch_view.o_pivot" },
+    expectText(
+        "The seller's row totals 7,000.00",
+        `.o_pivot table tbody tr:has(th:contains("${SELLER}")) td.o_pivot_cell_value:last`,
+        "7,000.00"
+    ),
+    {
+        content: "Open the leads behind the seller's total",
+        trigger: `.o_pivot table tbody tr:has(th:contains("${SELLER}")) td.o_pivot_cell_value:last`,
+    },
+    {
+        content: "Landed on the crm leads",
+        trigger: '.o_breadcrumb:contains("Leads:")',
+        extra_trigger: ".o_list_renderer .o_data_row",
+        isCheck: true,
+    },
+    expectText("Exactly the seller's 3 leads", ".o_pager_limit", "3"),
+    { content: "Back to the report", trigger: '.o_breadcrumb .breadcrumb-item a:contains("Unattended Leads")' },
+    { content: "Pivot shown again", trigger: ".o_pivot", isCheck: true },
+];
+
 registry.category("web_tour.tours").add("lead_tracking_reports_tour", {
     test: true,
     url: "/web",
     steps: () => [
         stepUtils.showAppsMenuItem(),
         { content: "Open CRM", trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']" },
+        ...FIGURES,
         ...REPORTS.flatMap(openReport),
     ],
 });
