@@ -1,10 +1,12 @@
 """Every measure of the six reports against the same figure counted directly on crm.lead / mail.activity."""
 
+import importlib.util
 import io
 import json
 import statistics
 import zipfile
 from datetime import date, timedelta
+from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from lxml import etree
@@ -877,6 +879,23 @@ class TestReports(LeadTrackingCase):
         self.assertAlmostEqual(group["median_answer_hours"], 2.0, places=2)
 
     # ------------------------------------------------------------------ upgrade
+    def test_upgrade_fills_reseller_answers(self):
+        """The 17.0.1.1.0 migration gives leads answered before answers were kept their answer time."""
+        gold, _silver = self._resellers()
+        lead = self.leads[1]
+        lead.reseller_assigned_date = fields.Datetime.now() - timedelta(hours=4)
+        message = lead.message_post(body="Taken", author_id=gold.id, message_type="comment")
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET reseller_answered_date = NULL WHERE id = %s", [lead.id])
+        lead.invalidate_recordset()
+        path = Path(__file__).parents[1] / "migrations" / "17.0.1.1.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("lt_post_migrate_17_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "17.0.1.0.0")
+        self.assertEqual(lead.reseller_answered_date, message.date)
+        self._assert_summaries_match()
+
     def test_retired_summaries_dropped(self):
         """An upgrade drops the summaries this version no longer keeps (Quality's, the old names), with
         their triggers and functions; the kept ones are in place with their triggers."""
