@@ -3,7 +3,7 @@
 from odoo.tools import SQL
 
 from .models.crm_team_assignment_lock import LT_ASSIGN_HOLDER_SEQUENCE
-from .report._common import lt_report_drop_indexes
+from .report._common import LT_REPORT_RETIRED_SUMMARIES, lt_report_drop_indexes, lt_report_drop_summary
 
 
 def pre_init_hook(env):
@@ -37,6 +37,8 @@ def uninstall_hook(env):
     lt_report_drop_indexes(cr)
     for summary in env["lt.lead.report.mixin"]._lt_report_summaries():
         summary.drop(cr)
+    for name in LT_REPORT_RETIRED_SUMMARIES:
+        lt_report_drop_summary(cr, name)
     spam = env.ref("lead_tracking.lost_reason_spam", raise_if_not_found=False)
     if spam:
         cr.execute("UPDATE crm_lead SET lost_reason_id = NULL WHERE lost_reason_id = %s", [spam.id])

@@ -28,7 +28,7 @@ from datetime import timedelta
 from . import datagen_values as V
 
 # Bump when the generated data changes: the benchmark harness rebuilds its cached templates then.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 COPY_CHUNK = 100_000
 BULK_INDEX_THRESHOLD = 50_000  # above this many rows, indexes are dropped during the load and rebuilt after
@@ -312,7 +312,9 @@ class _Resellers:
 
     Its own random stream, so that the leads' other columns are the same with or without lead_tracking."""
 
-    COLUMNS = ("reseller_id", "reseller_assigned_date")
+    COLUMNS = ("reseller_id", "reseller_assigned_date", "reseller_answered_date")
+    # The declines relation's columns: the lead, the reseller, when it declined and when it was offered.
+    DECLINE_COLUMNS = ("lead_id", "partner_id", "lt_declined_date", "lt_offered_date")
     MESSAGE_COLUMNS = (
         "model",
         "res_id",
@@ -388,31 +390,33 @@ class _Resellers:
         )
 
     def draw(self, lead_id, lead_type, created, end):
-        """(reseller_id, reseller_assigned_date) of one lead; declines and answers are kept aside.
+        """(reseller_id, reseller_assigned_date, reseller_answered_date) of one lead; declines and answers are
+        kept aside.
 
         ``end`` is when the lead closed (or now): the reseller story happens before it."""
         rand = self.rnd.random
         if rand() >= V.RESELLER_SHARE:
-            return (None, None)
+            return (None, None, None)
         span = max((end - created).total_seconds(), 60.0)
         start = created
         declined = None
         if rand() < V.RESELLER_DECLINED:
             declined = self._choose()
             start = created + timedelta(seconds=int(span * 0.3 * rand()))
-            self.declines.append((lead_id, declined[0]))
+            self.declines.append((lead_id, declined[0], start, created))
             self._message(lead_id, declined[1], "<p>Not interested: not our market.</p>", start)
             if rand() >= V.RESELLER_REASSIGNED:
-                return (None, None)
+                return (None, None, None)
         reseller = self._choose(declined and declined[0])
         if not reseller:
-            return (None, None)
+            return (None, None, None)
         assigned = min(start + timedelta(seconds=int(span * 0.3 * rand())), end)
+        answered = None
         if lead_type == "opportunity" or rand() < V.RESELLER_PENDING_ANSWERED:
             hours = self.rnd.expovariate(1 / V.RESELLER_ANSWER_HOURS)
             answered = min(assigned + timedelta(seconds=int(hours * 3600)), end)
             self._message(lead_id, reseller[1], "<p>We contacted the customer.</p>", answered)
-        return (reseller[0], assigned)
+        return (reseller[0], assigned, answered)
 
 
 def _company_domain(name):
@@ -833,9 +837,7 @@ def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose
         say(f"{leads} leads written ({figures['copy_leads_s']} s)")
         if resellers:
             declined = env["crm.lead"]._fields["reseller_declined_ids"]
-            figures["reseller_declines"] = _copy(
-                cr, declined.relation, (declined.column1, declined.column2), resellers.declines
-            )
+            figures["reseller_declines"] = _copy(cr, declined.relation, resellers.DECLINE_COLUMNS, resellers.declines)
             figures["reseller_messages"] = _copy(cr, "mail_message", resellers.MESSAGE_COLUMNS, resellers.messages)
             say(
                 f"{len(resellers.partners)} resellers, {figures['reseller_declines']} declines, "

@@ -50,6 +50,26 @@ class CrmLead(models.Model):
         help="The lead matches its company's definition of a quality lead (CRM Settings).",
         groups="base.group_user",
     )
+    # The report lines of each lead: a report's click-through opens the leads having lines that match
+    # the clicked group ([(field, "any", domain)]), under the report's own record rules.
+    lt_unattended_report_ids = fields.One2many(
+        "crm.lead.unattended.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
+    lt_quality_report_ids = fields.One2many(
+        "crm.lead.quality.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
+    lt_scoring_report_ids = fields.One2many(
+        "crm.lead.scoring.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
+    lt_reseller_report_ids = fields.One2many(
+        "crm.reseller.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
+    lt_attribution_report_ids = fields.One2many(
+        "crm.lead.attribution.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
+    lt_distribution_report_ids = fields.One2many(
+        "crm.lead.distribution.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+    )
     lifecycle_stage = fields.Selection(
         related="partner_id.lifecycle_stage",
         string="Customer Lifecycle",
@@ -284,6 +304,7 @@ class CrmLead(models.Model):
             self.browse().with_context(lt_refresh_all=True)._lt_refresh_leads(lifecycle=False)
             self.env["res.partner"]._lt_refresh_lifecycle(all_partners=True)
             self._lt_backfill_closing_score()
+            self._lt_backfill_reseller_answers()
         return True
 
     @api.model

@@ -6,10 +6,11 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, plaintext2html
+from odoo.tools import SQL, format_date, plaintext2html
 
 # How automatic assignment found a lead's reseller (or did not).
 LT_RESELLER_RULES = ("state", "country", "anywhere", "none")
+DECLINED_REL = "crm_lead_reseller_declined_rel"
 
 
 class CrmLead(models.Model):
@@ -24,6 +25,13 @@ class CrmLead(models.Model):
         help="The reseller partner this lead is handed to; its portal users see and work the lead.",
     )
     reseller_assigned_date = fields.Datetime(string="Reseller Assigned On", copy=False, readonly=True)
+    reseller_answered_date = fields.Datetime(
+        string="Reseller Answered On",
+        copy=False,
+        readonly=True,
+        help="When the current reseller (or one of its contacts) first wrote on the lead since it was handed the lead.",
+        groups="base.group_user",
+    )
     reseller_declined_ids = fields.Many2many(
         "res.partner",
         "crm_lead_reseller_declined_rel",
@@ -56,7 +64,71 @@ class CrmLead(models.Model):
             vals = dict(vals, reseller_assigned_date=fields.Datetime.now() if vals["reseller_id"] else False)
             if vals["reseller_id"]:
                 vals.setdefault("reseller_assign_note", False)
-        return super().write(vals)
+        if "reseller_id" in vals and "reseller_answered_date" not in vals:
+            vals = dict(vals, reseller_answered_date=False)
+        res = super().write(vals)
+        if self._lt_portal_user():
+            # A reseller's contact updating the lead from the portal answers it, as a message would.
+            self._lt_reseller_record_answer(self.env.user.partner_id, fields.Datetime.now())
+        return res
+
+    def init(self):
+        res = super().init()
+        # When each reseller declined a lead, and when it had been offered it: the Partnership report's
+        # hours to answer of a declined lead. Filled by the database for every decline, whatever writes it.
+        self.env.cr.execute(SQL(
+            "ALTER TABLE %s ADD COLUMN IF NOT EXISTS lt_declined_date timestamp DEFAULT (now() AT TIME ZONE 'UTC'),"
+            " ADD COLUMN IF NOT EXISTS lt_offered_date timestamp",
+            SQL.identifier(DECLINED_REL),
+        ))
+        return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """The current reseller's first message on the lead is its answer (Partnership report)."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type != "user_notification":
+            self._lt_reseller_record_answer(message.author_id, message.date)
+        return res
+
+    def _lt_reseller_record_answer(self, author, when):
+        """Record ``when`` as the answer of the leads of ``self`` whose current reseller is ``author`` (or
+        the company of the contact ``author``) and that have no answer since it was handed the lead."""
+        if not author:
+            return
+        answered = self.filtered(
+            lambda lead: lead.reseller_id and lead.reseller_id in (author | author.commercial_partner_id)
+        )
+        if not answered:
+            return
+        # In SQL: the author may be a portal user, who may not write this field. Pending writes of the
+        # lead's reseller fields go first, so that they do not overwrite this one afterwards.
+        answered.flush_recordset(["reseller_id", "reseller_assigned_date", "reseller_answered_date"])
+        self.env.cr.execute(SQL(
+            "UPDATE crm_lead SET reseller_answered_date = %s"
+            " WHERE id IN %s AND reseller_answered_date IS NULL AND reseller_assigned_date <= %s",
+            when, tuple(answered.ids), when,
+        ))
+        answered.invalidate_recordset(["reseller_answered_date"])
+
+    @api.model
+    def _lt_backfill_reseller_answers(self):
+        """Set-based: the answer time of leads whose current reseller wrote on them but that have none
+        (messages written outside the ORM, leads from before the field existed)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            UPDATE crm_lead l SET reseller_answered_date = a.answered
+              FROM (SELECT l2.id, MIN(m.date) AS answered
+                      FROM crm_lead l2
+                      JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = l2.id
+                                         AND m.date >= l2.reseller_assigned_date
+                                         AND m.message_type <> 'user_notification'
+                      JOIN res_partner p ON p.id = m.author_id
+                     WHERE l2.reseller_id IS NOT NULL AND l2.reseller_answered_date IS NULL
+                       AND l2.reseller_id IN (p.id, p.commercial_partner_id)
+                     GROUP BY l2.id) a
+             WHERE l.id = a.id
+        """))
+        self.invalidate_model(["reseller_answered_date"])
 
     def action_assign_reseller(self):
         """Give each lead of ``self`` without a reseller one, drawn at random by reseller weight.
@@ -289,7 +361,13 @@ class CrmLead(models.Model):
         """The reseller declines: it loses the lead and is never offered it again."""
         self.ensure_one()
         reseller = self.reseller_id
+        offered = self.reseller_assigned_date
         self.write({"reseller_id": False, "reseller_declined_ids": [(4, reseller.id)]})
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE %s SET lt_offered_date = %s WHERE lead_id = %s AND partner_id = %s",
+            SQL.identifier(DECLINED_REL), offered, self.id, reseller.id,
+        ))
         self.message_post(
             body=Markup("<p>%s</p><blockquote>%s</blockquote><p>%s</p>") % (
                 _("%(reseller)s is not interested. Reason:", reseller=reseller.display_name),

@@ -55,14 +55,14 @@ class CrmLeadPlsAdviceLine(models.TransientModel):
 
     advice_id = fields.Many2one("crm.lead.pls.advice", required=True, ondelete="cascade")
     variable = fields.Selection(lambda self: list(self._lt_labels().items()), readonly=True)
-    in_use = fields.Boolean(string="In Use", readonly=True)
+    in_use = fields.Boolean(readonly=True)
     recommended = fields.Boolean(readonly=True)
     log_loss_with = fields.Float(string="Log-loss With", digits=(16, 4), readonly=True,
                                  help="How surprised the score is by what happened (lower is better).")
     log_loss_without = fields.Float(string="Log-loss Without", digits=(16, 4), readonly=True)
-    brier_with = fields.Float(string="Brier With", digits=(16, 4), readonly=True,
+    brier_with = fields.Float(digits=(16, 4), readonly=True,
                               help="Mean squared error of the probability (lower is better).")
-    brier_without = fields.Float(string="Brier Without", digits=(16, 4), readonly=True)
+    brier_without = fields.Float(digits=(16, 4), readonly=True)
     auc_with = fields.Float(string="AUC With", digits=(16, 3), readonly=True,
                             help="How often a won lead scores above a lost one (higher is better).")
     auc_without = fields.Float(string="AUC Without", digits=(16, 3), readonly=True)
