@@ -11,6 +11,7 @@ from . import test_i18n_italian
 from . import test_install
 from . import test_lead_intelligence
 from . import test_pls_advisor
+from . import test_portal_form
 from . import test_query_plans
 from . import test_reports
 from . import test_reseller_portal

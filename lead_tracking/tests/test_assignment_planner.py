@@ -24,7 +24,9 @@ from odoo.addons.lead_tracking.models.assignment_planner import (
     plan_assignment,
 )
 
-PLANNER_SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+from .common import lt_examples
+
+PLANNER_SETTINGS = settings(max_examples=lt_examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -243,7 +245,7 @@ def test_unlimited_members_share_what_is_left_by_weight(weights, count):
         assert abs(counts[slot.member_id] - left * slot.capacity / sum(weights)) < 1 + 1e-9, counts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=lt_examples(300), deadline=None)
 @given(organisations())
 def test_same_input_same_plan(organisation):
     first, _groups = _plan(organisation)
@@ -273,7 +275,7 @@ def test_chain_frees_quota_for_a_waiting_lead():
     assert {d.lead_id: d.member_id for d in plan.decisions} == {2: 2, 1: 1}
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=lt_examples(500), deadline=None)
 @given(st.dictionaries(st.integers(1, 50), st.floats(0, 40, allow_nan=False), max_size=12))
 def test_largest_remainder(exact):
     rounded = largest_remainder(exact)

@@ -21,6 +21,8 @@ from odoo.addons.lead_tracking.models.pls_advisor import (
     recommend,
 )
 
+from .common import lt_examples
+
 PROBABILITY = st.floats(0.001, 0.999)
 OUTCOMES = st.lists(st.tuples(PROBABILITY, st.integers(0, 1)), min_size=1, max_size=40)
 
@@ -39,7 +41,7 @@ class TestMeasures(unittest.TestCase):
         self.assertEqual(brier([], []), 0.0)
         self.assertLess(log_loss([1.0], [0]), 14)  # a certain mistake is clipped, not infinite
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=lt_examples(300), deadline=None)
     @given(OUTCOMES)
     def test_auc_is_the_share_of_pairs_ranked_right(self, rows):
         probabilities, outcomes = [p for p, _y in rows], [y for _p, y in rows]
@@ -51,7 +53,7 @@ class TestMeasures(unittest.TestCase):
         pairs = [1.0 if w > z else 0.5 if w == z else 0.0 for w, z in itertools.product(won, lost)]
         self.assertAlmostEqual(auc(probabilities, outcomes), sum(pairs) / len(pairs))
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=lt_examples(300), deadline=None)
     @given(OUTCOMES)
     def test_perfect_score_beats_any_other(self, rows):
         outcomes = [y for _p, y in rows]
@@ -98,7 +100,7 @@ class TestNaiveBayes(unittest.TestCase):
         self.assertAlmostEqual(probability(freq, totals, 5, {}, ()), 6.1 / 10.2)
         self.assertIsNone(logit(Frequencies(), {}, 1, {}, ()))
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=lt_examples(200), deadline=None)
     @given(st.data())
     def test_evaluator_adds_up_to_the_model(self, data):
         """A set's score from the precomputed terms equals scoring each lead with the whole model."""
