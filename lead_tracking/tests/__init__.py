@@ -3,6 +3,7 @@ from . import test_assignment_concurrency
 from . import test_assignment_escalation
 from . import test_assignment_history
 from . import test_assignment_planner
+from . import test_assignment_rules
 from . import test_datagen
 from . import test_demo_data
 from . import test_foundation
