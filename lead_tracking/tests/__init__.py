@@ -11,6 +11,7 @@ from . import test_i18n
 from . import test_i18n_italian
 from . import test_install
 from . import test_lead_intelligence
+from . import test_lead_intelligence_company
 from . import test_pls_advisor
 from . import test_portal_form
 from . import test_query_plans
@@ -19,4 +20,5 @@ from . import test_reseller_portal
 from . import test_reseller_security
 from . import test_reseller_program
 from . import test_resellers
+from . import test_score_explanation
 from . import test_scoring_advice
