@@ -284,6 +284,16 @@ def test_largest_remainder(exact):
         assert abs(rounded[key] - value) < 1 + 1e-9
 
 
+def test_largest_remainder_by_hand():
+    """The leftover lead goes to the largest remainder (ties: the smaller key); a total that float
+    sums put a hair under a whole number still counts whole."""
+    assert largest_remainder({1: 1.2, 2: 1.7, 3: 0.1}) == {1: 1, 2: 2, 3: 0}
+    assert largest_remainder({3: 0.5, 1: 0.5}) == {1: 1, 3: 0}
+    exact = {1: 0.7, 2: 0.2, 3: 0.1}
+    assert sum(exact.values()) < 1  # 0.9999999999999999
+    assert largest_remainder(exact) == {1: 1, 2: 0, 3: 0}
+
+
 def test_no_model_function_longer_than_80_lines():
     """Small methods on the model that owns the data: no function of lead_tracking/models over 80 lines."""
     models = pathlib.Path(__file__).resolve().parents[1] / "models"
