@@ -247,11 +247,16 @@ class TestResellerPortal(LtResellerPortalCase):
         a reseller's page shows its website only as an http(s) link."""
         self.logout()
         self.level_gold.sequence, self.level_bronze.sequence = 1, 2
-        lt_make_reseller(self.env, "Reseller C", self.level_gold, self.france)
-        lt_make_reseller(self.env, "Reseller Aa", self.level_gold, self.belgium)
+        # by name alone, a Bronze reseller and a French one would come first
+        for name, level, country in (("Reseller C", self.level_gold, self.france),
+                                     ("Able Paris", self.level_gold, self.france),
+                                     ("Reseller Aa", self.level_gold, self.belgium),
+                                     ("Early Bronze", self.level_bronze, self.belgium)):
+            lt_make_reseller(self.env, name, level, country)
         text = self.url_open("/partners").text
-        order = ["LT Gold", "Belgium", "Reseller A", "Reseller Aa", "France", "Reseller C", "LT Bronze", "Reseller B"]
-        positions = [text.find(f">{word}") if word.startswith("Reseller") else text.find(word) for word in order]
+        order = ["LT Gold", "Belgium", ">Reseller A", ">Reseller Aa", "France", ">Able Paris", ">Reseller C",
+                 "LT Bronze", ">Early Bronze", ">Reseller B"]
+        positions = [text.find(word) for word in order]
         self.assertNotIn(-1, positions, dict(zip(order, positions, strict=True)))
         self.assertEqual(positions, sorted(positions), dict(zip(order, positions, strict=True)))
         self.reseller_a.website = "javascript:alert(1)"
