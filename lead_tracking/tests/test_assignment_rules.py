@@ -115,3 +115,19 @@ class TestAssignmentRules(LtAssignmentCase):
             self.env["crm.team"]._cron_assign_leads(work_days=30)
         self.assertTrue([line for line in logs.output if "Lead assignment: " in line and "2 leads assigned" in line],
                         logs.output)
+
+    def test_manual_mode_and_the_run_now_arrow(self):
+        """*Manually*: crm's scheduled job is off; the arrow in Settings runs every team not opted out
+        at once and answers with the run's summary."""
+        settings = self.env["res.config.settings"].create(
+            {"crm_use_auto_assignment": True, "crm_auto_assignment_action": "manual"}
+        )
+        settings.execute()
+        self.assertFalse(self.env.ref("crm.ir_cron_crm_lead_assign").active)
+        self.env["crm.team"].search([("id", "!=", self.team.id)]).write({"assignment_optout": True})
+        leads = self._leads(3)
+        action = settings.action_crm_assign_leads()
+        self.assertEqual(action["tag"], "lt_assignment_summary")
+        self.assertIn("3 leads assigned", action["params"]["lines"][0])
+        self.assertFalse(leads.filtered(lambda lead: not lead.user_id))
+        self.assertEqual(leads.team_id, self.team)
