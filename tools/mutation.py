@@ -92,10 +92,10 @@ def main(argv=None):
     print(listing.rstrip() or "    none")
     # a mutant that makes the tests run past mutmut's time limit (an endless loop) is caught too
     caught = stats["killed"] + stats.get("timeout", 0)
-    tested = stats["total"] - stats.get("skipped", 0) - stats.get("not_checked", 0)
+    tested = caught + sum(stats.get(key, 0) for key in ("survived", "no_tests", "suspicious", "segfault"))
     score = 100.0 * caught / tested if tested else 0.0
-    print(f"\nMutation score: {caught} caught (killed or timed out) of {tested} mutants = {score:.1f} % "
-          f"(at least {MIN_SCORE} %)")
+    print(f"\nMutation score: {caught} caught (killed or timed out) of {tested} mutants tested = {score:.1f} % "
+          f"(at least {MIN_SCORE} %); {stats['total'] - tested} of {stats['total']} not tested yet")
     print(json.dumps(stats))
     return 0 if score >= MIN_SCORE else 1
 
