@@ -7,6 +7,7 @@ from . import test_assignment_rules
 from . import test_datagen
 from . import test_demo_data
 from . import test_foundation
+from . import test_hooks
 from . import test_i18n
 from . import test_i18n_italian
 from . import test_install

@@ -131,3 +131,31 @@ class TestAssignmentRules(LtAssignmentCase):
         self.assertIn("3 leads assigned", action["params"]["lines"][0])
         self.assertFalse(leads.filtered(lambda lead: not lead.user_id))
         self.assertEqual(leads.team_id, self.team)
+
+    def test_first_stage_follows_stage_changes(self):
+        """The team's first stage is cached by the run: a stage created, moved or deleted is seen by
+        the next run."""
+        first = self.env["crm.stage"].create({"name": "LT First", "sequence": -10, "team_id": self.team.id})
+        lead = self._leads(1)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [lead.id])
+        lead.invalidate_recordset(["stage_id"])
+        self._run()
+        self.assertEqual(lead.stage_id, first)
+        earlier = self.env["crm.stage"].create({"name": "LT Earlier", "sequence": -20, "team_id": self.team.id})
+        earlier.sequence = 500  # moved after the others: no longer first
+        moved = self._leads(1)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [moved.id])
+        moved.invalidate_recordset(["stage_id"])
+        self._run()
+        self.assertEqual(moved.stage_id, first)
+        earlier.unlink()
+        first.team_id = self.env["crm.team"].create({"name": "LT Elsewhere"})  # another team's now
+        last = self._leads(1)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [last.id])
+        last.invalidate_recordset(["stage_id"])
+        self._run()
+        self.assertNotIn(last.stage_id, first | earlier)
+        self.assertTrue(last.stage_id)

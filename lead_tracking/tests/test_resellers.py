@@ -28,6 +28,8 @@ class TestResellers(LeadTrackingCase):
                          [level.id for level in levels], "listed Gold first")
         self.reseller_b.reseller_level_id = levels[1]
         self.assertEqual(self.reseller_b.reseller_weight, 5)
+        self.assertEqual((levels[1].partner_count, self.level_bronze.partner_count, self.level_gold.partner_count),
+                         (1, 0, 1))
         names = [
             self.env.ref(f"lead_tracking.reseller_activation_{x}").name
             for x in ("fully_operational", "ramp_up", "first_contact")
