@@ -44,7 +44,7 @@ FILTERS = ("-k", "-m", "--deselect", "--ignore")
 NO_TESTS = 5  # pytest's exit code when it collects or selects no test
 # Coverage of lead_tracking's Python (its tests left out) by lead_tracking's suite: report under .run/.
 COVERAGE_DIR = pg.RUN / "coverage"
-COVERAGE_OMIT = "*/lead_tracking/tests/*"
+COVERAGE_OMIT = "*/lead_tracking/tests/*,*/lead_tracking/__manifest__.py"
 # pytest runs in the suite's rootdir, because its summary names tests relative to the working
 # directory; that folder must not lead sys.path though (``python -m`` would put it first): crm's
 # addons folder holds addons named calendar and resource, which would shadow the standard library.

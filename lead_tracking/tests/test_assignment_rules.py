@@ -132,6 +132,14 @@ class TestAssignmentRules(LtAssignmentCase):
         self.assertFalse(leads.filtered(lambda lead: not lead.user_id))
         self.assertEqual(leads.team_id, self.team)
 
+    def _stageless_lead_after_run(self):
+        lead = self._leads(1)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [lead.id])
+        lead.invalidate_recordset(["stage_id"])
+        self._run()
+        return lead
+
     def test_first_stage_follows_stage_changes(self):
         """The team's first stage is cached by the run: a stage created, moved or deleted is seen by
         the next run."""
@@ -143,6 +151,7 @@ class TestAssignmentRules(LtAssignmentCase):
         self._run()
         self.assertEqual(lead.stage_id, first)
         earlier = self.env["crm.stage"].create({"name": "LT Earlier", "sequence": -20, "team_id": self.team.id})
+        self.assertEqual(self._stageless_lead_after_run().stage_id, earlier)
         earlier.sequence = 500  # moved after the others: no longer first
         moved = self._leads(1)
         self.env.flush_all()
@@ -150,7 +159,7 @@ class TestAssignmentRules(LtAssignmentCase):
         moved.invalidate_recordset(["stage_id"])
         self._run()
         self.assertEqual(moved.stage_id, first)
-        earlier.unlink()
+        self.env["crm.stage"].create({"name": "LT Gone", "sequence": -30, "team_id": self.team.id}).unlink()
         first.team_id = self.env["crm.team"].create({"name": "LT Elsewhere"})  # another team's now
         last = self._leads(1)
         self.env.flush_all()
