@@ -42,6 +42,9 @@ MAX_DESELECTED = 6
 # pytest options that narrow a run, after which "no test selected" (exit 5) is no error.
 FILTERS = ("-k", "-m", "--deselect", "--ignore")
 NO_TESTS = 5  # pytest's exit code when it collects or selects no test
+# Coverage of lead_tracking's Python (its tests left out) by lead_tracking's suite: report under .run/.
+COVERAGE_DIR = pg.RUN / "coverage"
+COVERAGE_OMIT = "*/lead_tracking/tests/*,*/lead_tracking/__manifest__.py"
 # pytest runs in the suite's rootdir, because its summary names tests relative to the working
 # directory; that folder must not lead sys.path though (``python -m`` would put it first): crm's
 # addons folder holds addons named calendar and resource, which would shadow the standard library.
@@ -108,12 +111,18 @@ def read_deselected(path=DESELECTED):
     return nodes
 
 
-def pytest_run(config, tests, rootdir, args, **kwargs):
-    """Run pytest-odoo on ``tests`` with this project's pytest settings, node ids relative to ``rootdir``."""
+def pytest_run(config, tests, rootdir, args, covered=False, **kwargs):
+    """Run pytest-odoo on ``tests`` with this project's pytest settings, node ids relative to ``rootdir``;
+    ``covered``: under ``coverage run``, measuring lead_tracking's lines (HTTP server threads included)."""
+    runner = ["-c", PYTEST]
+    if covered:
+        # rootdir is the checkout here: leading sys.path (as -m does) hides nothing
+        COVERAGE_DIR.mkdir(parents=True, exist_ok=True)
+        runner = ["-m", "coverage", "run", f"--data-file={COVERAGE_DIR / 'data'}",
+                  f"--source={pg.ROOT / 'lead_tracking'}", f"--omit={COVERAGE_OMIT}", "-m", "pytest"]
     cmd = [
         sys.executable,
-        "-c",
-        PYTEST,
+        *runner,
         str(tests),
         # Our settings (addopts: the plugin turning skips into failures) even for tests outside the
         # project; the plugin imports as tools.pytest_plugin from PYTHONPATH.
@@ -170,7 +179,8 @@ def run_suites(config, crm, deselected, extra):
     codes = {}
     title = "lead_tracking tests"
     print(f"\n==> {title}", flush=True)
-    codes[title] = pytest_run(config, pg.ROOT / "lead_tracking" / "tests", pg.ROOT, extra).returncode
+    codes[title] = pytest_run(config, pg.ROOT / "lead_tracking" / "tests", pg.ROOT, extra, covered=True).returncode
+    coverage_report()
     if codes[title] not in (0, NO_TESTS) and stops_at_first_failure(extra):
         print("\ncrm's own test suite not run: lead_tracking's tests failed and -x stops at the first failure.")
         return codes
@@ -179,6 +189,22 @@ def run_suites(config, crm, deselected, extra):
     args = [f"--deselect={node}" for node in deselected]
     codes[title] = pytest_run(config, crm / "tests", crm.parent, args + extra).returncode
     return codes
+
+
+def coverage_report():
+    """Lines of lead_tracking covered by its suite: per file in .run/coverage/report.txt (and printed),
+    as pages in .run/coverage/html/."""
+    data = [f"--data-file={COVERAGE_DIR / 'data'}"]
+    report = subprocess.run([sys.executable, "-m", "coverage", "report", *data, "--sort=cover"],
+                            capture_output=True, text=True, check=False)
+    if report.returncode:
+        print(f"No coverage report: {report.stderr.strip()}")
+        return
+    (COVERAGE_DIR / "report.txt").write_text(report.stdout, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "coverage", "html", *data, "-q", f"--directory={COVERAGE_DIR / 'html'}"],
+                   check=False)
+    print(f"\nCoverage of lead_tracking's Python by its tests ({COVERAGE_DIR / 'report.txt'}, html/ beside it):")
+    print(report.stdout)
 
 
 def combined_code(codes, filtered):

@@ -341,12 +341,15 @@ class CrmLead(models.Model):
 
     # -- unattended --
     def _lt_unattended_sql(self):
-        """SQL of (lead id, oldest due deadline) for unattended leads."""
+        """SQL of (lead id, oldest due deadline) for unattended leads: due within the horizon of the
+        lead's own company (the current company's for a lead without one)."""
         horizon = self.env.company.lt_unattended_horizon_days or 0
         return SQL(
             "SELECT l.id, MIN(a.date_deadline) FROM crm_lead l JOIN mail_activity a "
             "ON a.res_model = 'crm.lead' AND a.res_id = l.id "
-            "WHERE l.active AND l.user_id IS NOT NULL AND a.date_deadline <= %s::date + %s "
+            "LEFT JOIN res_company c ON c.id = l.company_id "
+            "WHERE l.active AND l.user_id IS NOT NULL "
+            "AND a.date_deadline <= %s::date + COALESCE(c.lt_unattended_horizon_days, %s) "
             "GROUP BY l.id",
             fields.Date.context_today(self), horizon,
         )

@@ -1,11 +1,18 @@
 """Shared fixtures of lead_tracking's tests: one place, imported by every test file."""
 
 import json
+import os
 import re
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def lt_examples(count):
+    """How many examples a property-based test draws: ``count``, scaled down by ``LT_EXAMPLES_SCALE``
+    when ``make mutation`` reruns the pure tests once per mutant."""
+    return max(20, round(count * float(os.environ.get("LT_EXAMPLES_SCALE", "1"))))
 
 
 class LeadTrackingCase(TransactionCase):

@@ -51,7 +51,8 @@ class TestAssignment(LtAssignmentCase):
         self.assertEqual(summary["unassigned"]["no_team"], 2)
         self.assertEqual(warm.user_id, self.salesman_all)
         self.assertIn("domain matched", warm[0].assignment_reason)
-        self.assertTrue(all(hot.mapped("user_id")))
+        # every hot lead assigned, in the team (mapped() would drop the empty ones)
+        self.assertFalse(hot.filtered(lambda lead: not lead.user_id or lead.team_id != self.team))
 
     def test_capacity_quota_and_skip(self):
         self.m_sam.assignment_optout = True
@@ -243,7 +244,9 @@ class TestAssignment(LtAssignmentCase):
         cold = self._leads(3, probability=10)
         hot = self._leads(2, probability=70)
         self._run()
-        self.assertTrue(all(hot.mapped("user_id")))
+        # one each: the two hot leads take both places, the cold ones wait
+        self.assertEqual(hot.user_id, self.salesman | self.salesman_all)
+        self.assertFalse(hot.filtered(lambda lead: not lead.user_id))
         self.assertFalse(cold.user_id)
 
     def test_quality_balancing(self):
@@ -259,12 +262,20 @@ class TestAssignment(LtAssignmentCase):
         self.assertIn("lowest quality share, 0 of 30", new[0].assignment_reason)
 
     def test_quality_balancing_off(self):
+        """test_quality_balancing without balancing: the quality leads are shared like the others
+        (two each, as each comes up) instead of all going to the member with no quality lead yet."""
         self.team.lt_quality_balancing = False
+        self.m_sam.assignment_max = 30
+        self.m_alex.assignment_max = 30
         old = self._leads(5, quality=True)
         old.write({"team_id": self.team.id, "user_id": self.salesman.id})
-        new = self._leads(3, quality=True)
-        self._run()
+        new = self._leads(4, quality=True, probability=80)
+        self._leads(4, probability=10)
+        self._run(work_days=30)
+        self.assertEqual(len(new.filtered(lambda lead: lead.user_id == self.salesman)), 2)
+        self.assertEqual(len(new.filtered(lambda lead: lead.user_id == self.salesman_all)), 2)
         self.assertIn("most quota left", new[0].assignment_reason)
+        self.assertFalse(new.filtered(lambda lead: "quality share" in lead.assignment_reason))
 
     def test_duplicates_merged_as_crm(self):
         """Team-less leads with one email are merged into one lead (crm's deduplication) before
@@ -348,4 +359,4 @@ class TestAssignment(LtAssignmentCase):
             self.assertFalse(lead.user_id or lead.team_id or lead.date_open or lead.assignment_reason)
             self.assertEqual(lead.type, "lead")
         self._run()
-        self.assertTrue(all(leads.mapped("user_id")))
+        self.assertFalse(leads.filtered(lambda lead: not lead.user_id))

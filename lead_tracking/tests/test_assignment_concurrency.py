@@ -102,6 +102,7 @@ class TestAssignmentConcurrency(TransactionCase):
         finally:
             release.set()
             thread.join(60)
+        self.assertFalse(thread.is_alive(), "the first run finished once released")
         self.assertEqual(results["first"]["assigned"], 40)
         with self.committed() as env:
             again = env["crm.team"].browse(self.team_id).with_context(lt_assign_trigger="button")._lt_assign_run(
@@ -160,10 +161,12 @@ class TestAssignmentConcurrency(TransactionCase):
         goes to the salesperson who is really the least busy."""
         first, second = self.user_ids
         with self.committed() as env:
+            previous = env["ir.config_parameter"].get_param("lead_tracking.assign_on_create", False)
+        self.addCleanup(self.reset_param, previous)
+        with self.committed() as env:
             env["ir.config_parameter"].set_param("lead_tracking.assign_on_create", True)
             busy_first = self.new_leads(env, 3, tag="f")
             busy_first.write({"user_id": first, "team_id": self.team_id})
-        self.addCleanup(self.reset_param)
         with self.committed() as stale:
             stale["crm.team"].browse(self.team_id).name  # noqa: B018
             with self.committed() as env:
@@ -175,6 +178,7 @@ class TestAssignmentConcurrency(TransactionCase):
             lead = self.new_leads(stale, 1, tag="n", team=self.team_id)
             self.assertEqual(lead.user_id.id, first)
 
-    def reset_param(self):
+    def reset_param(self, previous):
+        """Put back the value the setting had before the test committed its own."""
         with self.committed() as env:
-            env["ir.config_parameter"].set_param("lead_tracking.assign_on_create", False)
+            env["ir.config_parameter"].set_param("lead_tracking.assign_on_create", previous)

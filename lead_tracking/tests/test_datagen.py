@@ -117,9 +117,10 @@ class TestDatagen(TransactionCase):
         self.assertTrue(0.02 * LEADS < len(handed) < 0.08 * LEADS, len(handed))
         resellers = handed.reseller_id
         self.assertGreaterEqual(len(resellers), 8)
-        self.assertTrue(all(resellers.mapped("reseller_level_id")))
+        self.assertFalse(resellers.filtered(lambda reseller: not reseller.reseller_level_id))
         self.assertGreaterEqual(len(resellers.reseller_level_id), 2)
-        self.assertTrue(all(resellers.mapped("reseller_activation_id")) and all(resellers.mapped("country_id")))
+        self.assertFalse(resellers.filtered(lambda reseller: not reseller.reseller_activation_id))
+        self.assertFalse(resellers.filtered(lambda reseller: not reseller.country_id))
         for lead in handed:
             self.assertTrue(lead.create_date <= lead.reseller_assigned_date <= (lead.date_closed or self.env.cr.now()))
         declined = leads.filtered("reseller_declined_ids")

@@ -58,7 +58,13 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         self.assertEqual(set(self.env["crm.lead"]._pls_get_safe_fields()), set(field_names))
         # start date after every lead: no history, probabilities stay
         self.env["ir.config_parameter"].sudo().set_param("crm.pls_fields", "source_id,phone_state,email_state")
+        before = lead.automated_probability
+        self.assertAlmostEqual(before, 50.14, places=2)
+        self.env["ir.config_parameter"].sudo().set_param("crm.pls_start_date", "2999-01-01")
         self.env["crm.lead"]._cron_update_automated_probabilities()
+        lead.invalidate_recordset()
+        self.assertEqual((lead.automated_probability, lead.probability), (before, before))
+        self.env["ir.config_parameter"].sudo().set_param("crm.pls_start_date", "2000-01-01")
         # a probability typed by hand stops automatic updates, the gear restores it
         lead.write({"probability": 55})
         self.assertFalse(lead.is_automated_probability)
@@ -294,12 +300,14 @@ class TestLeadIntelligence(LeadIntelligenceCase):
         before_lost = lost.automated_probability
         lost.action_set_lost()
         self.assertEqual(lost.closing_score, before_lost)
-        # backfill of leads closed before install
+        self.assertEqual((round(before, 2), round(before_lost, 2)), (50.14, 73.95))
+        # backfill of leads closed before install: crm's naive Bayes without the stage, over today's
+        # history (which now counts the won lead itself: 5 of 9 newsletter leads won, hence higher)
         self.env.cr.execute("UPDATE crm_lead SET closing_score = NULL WHERE id IN %s", [(lead.id, lost.id)])
         self.env["crm.lead"].invalidate_model(["closing_score"])
         self.env["crm.lead"]._lt_refresh_all(lead_ids=[lead.id, lost.id])
-        self.assertTrue(0 < lead.closing_score < 100)
-        self.assertTrue(0 < lost.closing_score < 100)
+        self.assertAlmostEqual(lead.closing_score, 55.53, places=2)
+        self.assertAlmostEqual(lost.closing_score, 73.95, places=2)
         self.assertIn("installed", self.env["crm.lead"]._fields["closing_score"].help)
 
     def test_refresh_all_after_bulk_insert(self):
@@ -377,11 +385,13 @@ class TestDemoScores(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestLeadIntelligenceTour(HttpCase):
+class TestLeadIntelligenceTour(HttpCase, LeadIntelligenceCase):
     def test_tour_explanation_panel(self):
-        lead = self.env["crm.lead"].search([("type", "=", "opportunity"), ("active", "=", True),
-                                            ("stage_id.is_won", "=", False), ("score_tier", "!=", False)], limit=1)
-        self.assertTrue(lead, "the demo data provides scored opportunities")
-        self.assertTrue(lead.get_score_explanation()[lead.id])
+        """The form shows this lead's tier and the panel the factor its source brings, with the
+        history's counts (the tour checks both texts)."""
+        lead = self.lt_lead(name="LT Tour Lead", type="opportunity", source_id=self.source_fair.id)
+        self.assertEqual(lead.score_tier, "hot")
+        lines = {line["variable"]: line for line in lead.get_score_explanation()[lead.id]}
+        self.assertIn("LT Fair: 3 won, 1 lost", lines["source_id"]["label"])
         self.start_tour(f"/web#id={lead.id}&model=crm.lead&view_type=form", "lt_lead_intelligence_tour",
                         login="admin")

@@ -19,7 +19,10 @@ from odoo.addons.lead_tracking.models.pls_advisor import (
     logit,
     probability,
     recommend,
+    sigmoid,
 )
+
+from .common import lt_examples
 
 PROBABILITY = st.floats(0.001, 0.999)
 OUTCOMES = st.lists(st.tuples(PROBABILITY, st.integers(0, 1)), min_size=1, max_size=40)
@@ -39,7 +42,7 @@ class TestMeasures(unittest.TestCase):
         self.assertEqual(brier([], []), 0.0)
         self.assertLess(log_loss([1.0], [0]), 14)  # a certain mistake is clipped, not infinite
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=lt_examples(300), deadline=None)
     @given(OUTCOMES)
     def test_auc_is_the_share_of_pairs_ranked_right(self, rows):
         probabilities, outcomes = [p for p, _y in rows], [y for _p, y in rows]
@@ -51,7 +54,7 @@ class TestMeasures(unittest.TestCase):
         pairs = [1.0 if w > z else 0.5 if w == z else 0.0 for w, z in itertools.product(won, lost)]
         self.assertAlmostEqual(auc(probabilities, outcomes), sum(pairs) / len(pairs))
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=lt_examples(300), deadline=None)
     @given(OUTCOMES)
     def test_perfect_score_beats_any_other(self, rows):
         outcomes = [y for _p, y in rows]
@@ -98,7 +101,59 @@ class TestNaiveBayes(unittest.TestCase):
         self.assertAlmostEqual(probability(freq, totals, 5, {}, ()), 6.1 / 10.2)
         self.assertIsNone(logit(Frequencies(), {}, 1, {}, ()))
 
-    @settings(max_examples=200, deadline=None)
+    def test_each_team_its_own_counts(self):
+        """A team's lead is scored on that team's counts, a lead of no team (0) or of a team never seen
+        on every team's; odds that cannot be formed (no lost lead at all) give None, never an error."""
+        freq = Frequencies()
+        freq.add_prior(1, 6, 4)
+        freq.add_prior(2, 1, 9)
+        freq.add(1, "country_id", "10", 5, 1)
+        freq.add(2, "country_id", "10", 0, 5)
+        freq.add(2, "country_id", "11", 1, 4)
+        totals = freq.totals()
+        lead = {"country_id": ["10"]}
+        team_1 = (6.1 / 4.1) * ((5.1 / 5.1) / (1.1 / 1.1))
+        self.assertAlmostEqual(probability(freq, totals, 1, lead, ("country_id",)), team_1 / (1 + team_1))
+        team_2 = (1.1 / 9.1) * ((0.1 / 1.2) / (5.1 / 9.2))
+        self.assertAlmostEqual(probability(freq, totals, 2, lead, ("country_id",)), team_2 / (1 + team_2))
+        everyone = (7.2 / 13.2) * ((5.2 / 6.3) / (6.2 / 10.3))
+        for team in (0, 7):
+            self.assertAlmostEqual(probability(freq, totals, team, lead, ("country_id",)), everyone / (1 + everyone))
+        only_won = Frequencies()
+        only_won.add_prior(1, 3, 0)
+        only_won.prior[1][1] = 0.0
+        self.assertIsNone(probability(only_won, only_won.totals(), 1, {}, ()))
+        self.assertIsNone(probability(Frequencies(), {}, 1, {}, ()))
+        # a variable whose counts are all won (no lost total) is left out; several tags all count
+        freq.values[1]["source_id"] = {"3": [2.1, 0.0]}
+        totals = freq.totals()
+        self.assertAlmostEqual(logit(freq, totals, 1, {"source_id": ["3"]}, ("source_id",)), math.log(6.1 / 4.1))
+        freq.add(1, "tag_id", "a", 40, 20)
+        freq.add(1, "tag_id", "b", 10, 50)
+        freq.add(1, "tag_id", "c", 10, 10)  # 20.2 closed leads: under crm's minimum, no count
+        totals = freq.totals()
+        both = logit(freq, totals, 1, {"tag_id": ["a", "b", "c"]}, ("tag_id",))
+        won, lost = 50.2, 70.2
+        expected = math.log(6.1 / 4.1) + math.log((40.1 / won) / (20.1 / lost)) + math.log((10.1 / won) / (50.1 / lost))
+        self.assertAlmostEqual(both, expected)
+
+    def test_extremes(self):
+        """Huge log-odds saturate instead of overflowing; measures of nothing are 0; certainty is
+        clipped so that a wrong certain guess costs a finite loss."""
+        self.assertEqual(sigmoid(1e6), 1.0)
+        self.assertLess(sigmoid(-1e6), 1e-300)
+        self.assertEqual(sigmoid(0), 0.5)
+        self.assertEqual((log_loss([], []), brier([], [])), (0.0, 0.0))
+        self.assertAlmostEqual(log_loss([0.0], [1]), -math.log(1e-6))
+        self.assertAlmostEqual(log_loss([1.0], [0]), -math.log(1e-6))
+        self.assertAlmostEqual(log_loss([1.0], [1]), -math.log(1 - 1e-6))
+        self.assertAlmostEqual(brier([0.25, 1.0], [1, 0]), (0.5625 + 1) / 2)
+        with self.assertRaises(ValueError):
+            brier([0.5], [1, 0])
+        with self.assertRaises(ValueError):
+            log_loss([0.5, 0.2], [1])
+
+    @settings(max_examples=lt_examples(200), deadline=None)
     @given(st.data())
     def test_evaluator_adds_up_to_the_model(self, data):
         """A set's score from the precomputed terms equals scoring each lead with the whole model."""

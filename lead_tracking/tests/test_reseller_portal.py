@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from .common import LtResellerPortalCase, lt_make_reseller
+from .common import LtResellerPortalCase, lt_make_reseller, lt_make_reseller_user
 
 
 @tagged("post_install", "-at_install")
@@ -241,6 +241,42 @@ class TestResellerPortal(LtResellerPortalCase):
         self.assertEqual(self.url_open(f"/partners/{self.reseller_a.id}").status_code, 200)
         self.assertEqual(self.url_open(f"/partners/{hidden.id}").status_code, 404)
         self.assertEqual(self.url_open(f"/partners/{self.portal_a.partner_id.id}").status_code, 404)
+
+    def test_partners_grouped_by_level_then_country(self):
+        """/partners lists the levels in their order, in each the countries by name, then the resellers;
+        a reseller's page shows its website only as an http(s) link."""
+        self.logout()
+        self.level_gold.sequence, self.level_bronze.sequence = 1, 2
+        # by name alone, a Bronze reseller and a French one would come first
+        for name, level, country in (("Reseller C", self.level_gold, self.france),
+                                     ("Able Paris", self.level_gold, self.france),
+                                     ("Reseller Aa", self.level_gold, self.belgium),
+                                     ("Early Bronze", self.level_bronze, self.belgium)):
+            lt_make_reseller(self.env, name, level, country)
+        text = self.url_open("/partners").text
+        order = ["LT Gold", "Belgium", ">Reseller A", ">Reseller Aa", "France", ">Able Paris", ">Reseller C",
+                 "LT Bronze", ">Early Bronze", ">Reseller B"]
+        positions = [text.find(word) for word in order]
+        self.assertNotIn(-1, positions, dict(zip(order, positions, strict=True)))
+        self.assertEqual(positions, sorted(positions), dict(zip(order, positions, strict=True)))
+        self.reseller_a.website = "javascript:alert(1)"
+        page = self.url_open(f"/partners/{self.reseller_a.id}").text
+        self.assertIn("Reseller A", page)
+        self.assertNotIn("javascript:alert", page)
+        self.reseller_a.website = "https://reseller-a.example.com"
+        self.assertIn('href="https://reseller-a.example.com"', self.url_open(f"/partners/{self.reseller_a.id}").text)
+
+    def test_second_contact_sees_the_resellers_leads(self):
+        """Every portal user of the reseller sees its leads, not only the first one."""
+        lt_make_reseller_user(self.env, "lt_portal_a2", self.reseller_a)
+        self.authenticate("lt_portal_a2", "lt_portal_a2")
+        text = self.url_open("/my/leads").text
+        self.assertIn("Lead Alpha", text)
+        self.assertNotIn("Lead Bravo", text)
+        self.assertEqual(self.url_open(f"/my/lead/{self.lead_a.id}").status_code, 200)
+        self.assertEqual(self.url_open(f"/my/lead/{self.lead_b.id}").status_code, 404)
+        second = self.env["res.users"].search([("login", "=", "lt_portal_a2")])
+        self.assertEqual(self.env["crm.lead"].with_user(second).search([]), self.lead_a | self.opp_a)
 
     def test_anonymous_redirected(self):
         self.logout()

@@ -20,12 +20,16 @@ class TestResellers(LeadTrackingCase):
 
     # ---- configuration -----------------------------------------------------------
     def test_shipped_levels_and_activations(self):
-        gold = self.env.ref("lead_tracking.reseller_level_gold")
-        silver = self.env.ref("lead_tracking.reseller_level_silver")
-        bronze = self.env.ref("lead_tracking.reseller_level_bronze")
-        self.assertGreater(gold.weight, silver.weight)
-        self.assertGreater(silver.weight, bronze.weight)
-        self.assertGreater(bronze.weight, 0)
+        """Gold, Silver and Bronze weigh 10, 5 and 2 (the README's figures), and a reseller given a
+        shipped level draws with that weight."""
+        levels = [self.env.ref(f"lead_tracking.reseller_level_{x}") for x in ("gold", "silver", "bronze")]
+        self.assertEqual([(level.name, level.weight) for level in levels], [("Gold", 10), ("Silver", 5), ("Bronze", 2)])
+        self.assertEqual(self.env["crm.reseller.level"].search([("id", "in", [lv.id for lv in levels])]).ids,
+                         [level.id for level in levels], "listed Gold first")
+        self.reseller_b.reseller_level_id = levels[1]
+        self.assertEqual(self.reseller_b.reseller_weight, 5)
+        self.assertEqual((levels[1].partner_count, self.level_bronze.partner_count, self.level_gold.partner_count),
+                         (1, 0, 1))
         names = [
             self.env.ref(f"lead_tracking.reseller_activation_{x}").name
             for x in ("fully_operational", "ramp_up", "first_contact")
@@ -34,9 +38,18 @@ class TestResellers(LeadTrackingCase):
         self.assertEqual(self.env.ref("lead_tracking.lost_reason_spam").name, "Spam")
 
     def test_activation_archivable(self):
+        """An archived activation is no longer offered, and the resellers that have it keep it."""
         activation = self.env.ref("lead_tracking.reseller_activation_ramp_up")
-        activation.active = False
-        self.assertNotIn(activation, self.env["crm.reseller.activation"].search([]))
+        self.reseller_a.reseller_activation_id = activation
+        offered = lambda: [name for _id, name in self.env["crm.reseller.activation"].name_search("")]  # noqa: E731
+        self.assertIn("Ramp-up", offered())
+        activation.action_archive()
+        self.assertNotIn("Ramp-up", offered())
+        self.assertEqual(offered(), ["Fully Operational", "First Contact"])
+        self.reseller_a.invalidate_recordset()
+        self.assertEqual(self.reseller_a.reseller_activation_id, activation)
+        activation.action_unarchive()
+        self.assertIn("Ramp-up", offered())
 
     def test_negative_weight_refused(self):
         with self.assertRaises(ValidationError):
@@ -75,11 +88,17 @@ class TestResellers(LeadTrackingCase):
         self.assertEqual(set(leads.reseller_id), {self.reseller_a, self.reseller_b})
 
     def test_state_then_country_preference(self):
+        # a reseller outside Belgium that would win nearly every draw: only "anywhere" could pick it
+        heavy = lt_make_reseller(self.env, "Heavy France", self.level_gold, self.france, reseller_weight=1000)
+        self.env.company.lt_reseller_assign_anywhere = True
         in_flanders = self._leads(30, country_id=self.belgium.id, state_id=self.state_vlg.id)
         in_belgium = self._leads(30, country_id=self.belgium.id)
-        (in_flanders | in_belgium).action_assign_reseller()
+        in_spain = self._leads(5, country_id=self.env.ref("base.es").id)
+        (in_flanders | in_belgium | in_spain)._lt_reseller_assign(rng=random.Random(7))
         self.assertEqual(set(in_flanders.reseller_id), {self.reseller_b}, "the lead's state comes first")
-        self.assertEqual(len(in_belgium.filtered("reseller_id")), 30, "then its country")
+        self.assertFalse(in_belgium.filtered(lambda lead: not lead.reseller_id))
+        self.assertEqual(set(in_belgium.reseller_id), {self.reseller_a, self.reseller_b}, "then its country")
+        self.assertEqual(set(in_spain.reseller_id), {heavy}, "anywhere last: the heavy one wins")
 
     def test_list_action(self):
         leads = self._leads(4, country_id=self.belgium.id, state_id=self.state_bru.id)
@@ -129,19 +148,36 @@ class TestResellers(LeadTrackingCase):
         self.assertEqual(lead.reseller_id, self.reseller_b)
 
     def test_locked_leads_are_skipped(self):
-        # A lead another transaction holds is left alone (SKIP LOCKED), never assigned twice.
-        lead = self.env["crm.lead"].search([("reseller_id", "=", False), ("active", "=", True)], limit=1)
-        lead.flush_recordset()
+        # A lead another transaction holds is left alone (SKIP LOCKED), never assigned twice; the
+        # other lead of the batch is assigned. The held one must be committed before this test's
+        # snapshot for the other cursor to lock it: a demo lead named by its id, moved to Belgium.
+        held = self.env.ref("crm.crm_case_10")
+        self.assertEqual((held.active, held.reseller_id.id), (True, False))
+        free = self._leads(1, country_id=self.belgium.id)
         with self.env.registry.cursor() as other_cr:
-            other_cr.execute("SELECT id FROM crm_lead WHERE id = %s FOR UPDATE", [lead.id])
-            self.assertFalse(lead._lt_reseller_assign())
+            other_cr.execute("SELECT id FROM crm_lead WHERE id = %s FOR UPDATE", [held.id])
+            self.assertEqual((held | free)._lt_reseller_assign(rng=random.Random(1)), free)
             other_cr.rollback()
-        self.assertFalse(lead.reseller_id)
+        self.assertFalse(held.reseller_id)
+        self.assertIn(free.reseller_id, self.reseller_a | self.reseller_b)
+        # released, the same lead is assigned (anywhere: its own country has no reseller of ours)
+        self.env.company.lt_reseller_assign_anywhere = True
+        self.assertEqual(held._lt_reseller_assign(rng=random.Random(1)), held)
 
     def test_single_lead_query_count(self):
-        lead = self.lt_lead(country_id=self.belgium.id, state_id=self.state_bru.id)
+        """One lead and 200 cost the same few queries (set-based: no query per lead or reseller)."""
+        lt_make_reseller(self.env, "Heavy France", self.level_gold, self.france, reseller_weight=1000)
+        for count in (1, 200):
+            leads = self._leads(count, country_id=self.belgium.id, state_id=self.state_bru.id)
+            self.env.invalidate_all()
+            with self.assertQueryCount(6):
+                leads._lt_reseller_assign(tracking=False)
+            self.assertEqual(leads.reseller_id, self.reseller_a)
+            self.assertFalse(leads.filtered(lambda lead: not lead.reseller_id))
+        # the button adds the chatter's tracking message (crm's, one per lead)
+        lead = self._leads(1, country_id=self.belgium.id, state_id=self.state_bru.id)
         self.env.invalidate_all()
-        with self.assertQueryCount(40):
+        with self.assertQueryCount(10):
             lead.action_assign_reseller()
         self.assertEqual(lead.reseller_id, self.reseller_a)
 
