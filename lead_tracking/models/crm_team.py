@@ -473,9 +473,9 @@ class CrmTeam(models.Model):
     def _lt_assign_deduplicate(self, run, candidates):
         """Merge each team-less candidate that a team would take with its duplicates (crm's
         ``_get_lead_duplicates``: active, not won leads with the same email), crm's way, before
-        anything is planned. Groups are found in one query for the whole candidate set and merged one
-        by one where there is one; a group partly held by another transaction is left for the next
-        run. Returns the candidates that remain (heads take the place of their group's first
+        anything is planned. Groups are found in one query for the whole candidate set and merged all
+        at once (``crm.lead._lt_merge_bulk``); a group partly held by another transaction is left for
+        the next run. Returns the candidates that remain (heads take the place of their group's first
         candidate; heads someone already works are dropped)."""
         teamless = [row for row in candidates if not row.team_id and row.email]
         groups = self._lt_assign_duplicate_groups({row.email for row in teamless})
@@ -491,31 +491,21 @@ class CrmTeam(models.Model):
             if any(match is None or row.id in match for row in rows for match in matches.values())
         }
         locked = self._lt_assign_lock_groups({email: groups[email] for email in wanted})
-        heads, removed, tails = {}, set(), self.env["crm.lead"]
-        for email, rows in wanted.items():
-            removed.update(row.id for row in rows)
-            if email not in locked:
-                continue  # another transaction holds one of them: the next run merges them
-            head = self._lt_assign_merge(groups[email])
-            if head:
-                tails |= self.env["crm.lead"].browse(groups[email]) - head
-                heads[rows[0].id] = head.id
-                run.merges.append((head.id, [row.id for row in rows], [i for i in groups[email] if i != head.id]))
-        removed = (removed - set(heads)) | set(tails.ids)
-        tails.unlink()
+        removed = {row.id for rows in wanted.values() for row in rows}
+        # a group another transaction holds a lead of waits for the next run
+        emails = [email for email in wanted if email in locked]
+        merged = self.env["crm.lead"]._lt_merge_bulk([groups[email] for email in emails])
+        heads, tail_ids = {}, []
+        for email, head in zip(emails, merged, strict=True):
+            if head:  # else crm refused the merge: the group waits, unmerged and unassigned
+                tails = [lead_id for lead_id in groups[email] if lead_id != head.id]
+                tail_ids.extend(tails)
+                heads[wanted[email][0].id] = head.id
+                run.merges.append((head.id, [row.id for row in wanted[email]], tails))
+        removed = (removed - set(heads)) | set(tail_ids)
+        self.env["crm.lead"].browse(tail_ids).unlink()
         self.env.flush_all()
         return self._lt_assign_replace_heads(run, candidates, heads, removed)
-
-    def _lt_assign_merge(self, lead_ids):
-        """Merge leads as crm's assignment does (their head keeps its team and salesperson); the head,
-        or None when crm refuses the merge (the group then waits, unmerged and unassigned)."""
-        leads = self.env["crm.lead"].browse(lead_ids)
-        try:
-            with self.env.cr.savepoint():
-                return leads._merge_opportunity(user_id=False, team_id=False, auto_unlink=False, max_length=0)
-        except (exceptions.UserError, exceptions.AccessError) as error:
-            _logger.warning("Lead assignment: leads %s not merged: %s", lead_ids, error)
-            return None
 
     def _lt_assign_duplicate_groups(self, emails):
         """{email: ids of its duplicates} for the emails with two or more active, not won leads."""
