@@ -309,27 +309,41 @@ class CrmLead(models.Model):
     def _lt_merge_flush(self):
         """Flush crm.lead's pending values one UPDATE per column (the ORM's flush issues one per
         distinct set of values, here one per head); other models flush the usual way."""
-        self.env._recompute_all()
         cache = self.env.cache
-        for field in [f for f in cache.get_dirty_fields() if f.model_name == self._name]:
-            column_type = field.column_type and field.column_type[1]
-            if field.translate or column_type not in LT_MERGE_BULK_TYPES or self.pool.field_depends_context[field]:
-                continue  # the regular flush below writes it
-            ids = [id_ for id_ in cache.clear_dirty_field(field) if id_]
-            if not ids:
-                continue
-            field_cache = cache._get_field_cache(self, field)
-            values = [field.convert_to_column(field.convert_to_write(field_cache[id_], self.browse(id_)),
-                                              self.browse(id_)) for id_ in ids]
-            # as the ORM's flush, a write stamps write_uid and write_date (unless they are the field)
-            stamp = SQL("") if field.name in models.LOG_ACCESS_COLUMNS else SQL(
-                ", write_uid = %s, write_date = %s", self.env.uid, self.env.cr.now())
-            self.env.cr.execute(SQL(
-                "UPDATE crm_lead l SET %s = v.value%s FROM unnest(%s::int[], %s::%s[]) AS v(id, value)"
-                " WHERE l.id = v.id",
-                SQL.identifier(field.name), stamp, ids, values, SQL(column_type),
-            ))
+        while True:
+            # a recomputation may ask for others: compute until nothing is pending
+            while any(True for _field in self.env.fields_to_compute()):
+                self.env._recompute_all()
+            fields = [
+                field for field in cache.get_dirty_fields()
+                if field.model_name == self._name and not field.translate
+                and (field.column_type and field.column_type[0]) in LT_MERGE_BULK_TYPES
+                and not self.pool.field_depends_context[field]
+            ]
+            if not fields:
+                break
+            for field in fields:
+                self._lt_merge_flush_field(field)
         self.env.flush_all()
+
+    @api.model
+    def _lt_merge_flush_field(self, field):
+        """One UPDATE for every dirty value of ``field`` (a column of crm_lead)."""
+        cache = self.env.cache
+        ids = [id_ for id_ in cache.clear_dirty_field(field) if id_]
+        if not ids:
+            return
+        field_cache = cache._get_field_cache(self, field)
+        values = [field.convert_to_column(field.convert_to_write(field_cache[id_], self.browse(id_)), self.browse(id_))
+                  for id_ in ids]
+        # as the ORM's flush, a write stamps write_uid and write_date (unless they are the field)
+        stamp = SQL("") if field.name in models.LOG_ACCESS_COLUMNS else SQL(
+            ", write_uid = %s, write_date = %s", self.env.uid, self.env.cr.now())
+        self.env.cr.execute(SQL(
+            "UPDATE crm_lead l SET %s = v.value%s FROM unnest(%s::int[], %s::%s[]) AS v(id, value)"
+            " WHERE l.id = v.id",
+            SQL.identifier(field.name), stamp, ids, values, SQL(field.column_type[0]),
+        ))
 
     @api.model
     def _lt_merge_track(self, initial):
