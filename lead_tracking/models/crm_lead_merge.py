@@ -81,7 +81,7 @@ class CrmLead(models.Model):
 
     def _lt_merge_run(self, groups):
         self.env.flush_all()
-        Lead = self.with_context(active_test=False, mail_notrack=True, tracking_disable=False)
+        Lead = self.with_context(active_test=False)
         leads = Lead.browse({lead_id for ids in groups for lead_id in ids})
         fnames = Lead._merge_get_fields()
         # everything crm reads, for every lead at once (the per-group steps below run in memory)
@@ -253,16 +253,12 @@ class CrmLead(models.Model):
         """Write the merged values on the heads as crm's merge does (the ORM's write: same recomputed
         fields, same crm rules on stage and salesperson), but flushed in bulk and tracked in bulk: the
         tags in one INSERT, every column in one UPDATE, the tracking notes in one batch."""
-        tracked = self._track_get_fields()
-        initial = {}
         tags = {}
         for head, _tails, values in plans:
             if "tag_ids" in values:
                 added = values.pop("tag_ids") - head.tag_ids
                 if added:
                     tags[head.id] = added.ids
-            # mail.thread's write keeps every tracked field's value (written or recomputed)
-            initial[head.id] = {fname: head[fname] for fname in tracked}
         if tags:
             self._lt_merge_add_tags(tags)
         # crm's write hands each head's stage to _handle_won_lost, which counts a head reaching or
@@ -277,6 +273,11 @@ class CrmLead(models.Model):
                 head._handle_won_lost(values)
             head.with_env(done.env).write(values)
         self._lt_merge_flush()
+        # mail.thread's write kept the heads' tracked values for the commit: track them now, in bulk,
+        # and leave the commit nothing to do for them (heads created in this transaction, None,
+        # are not tracked, as mail does)
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+        initial = {head.id: pending.pop(head.id) for head, _tails, _values in plans if pending.get(head.id)}
         self._lt_merge_track(initial)
 
     @api.model
@@ -349,11 +350,7 @@ class CrmLead(models.Model):
     def _lt_merge_track(self, initial):
         """The tracking notes crm's write leaves on the heads, created in one batch (a change with a
         subtype of its own, a stage for instance, is posted as crm posts it)."""
-        # as mail.thread's tracking: none for records whose tracking this transaction discarded
-        # (created in it: their creation message says it all)
-        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
-        heads = self.browse([head_id for head_id, values in initial.items()
-                             if values and not (head_id in pending and pending[head_id] is None)])
+        heads = self.browse([head_id for head_id, values in initial.items() if values])
         if not heads:
             return
         fnames = set().union(*(values for values in initial.values()))

@@ -70,7 +70,8 @@ class TestAssignmentMerge(LtAssignmentCase):
         self.env.flush_all()
         # as if created in an earlier transaction: mail tracks their changes (it does not track
         # records created in the current one)
-        self.env.cr.precommit.data.pop("mail.tracking.crm.lead", None)
+        for model in ("crm.lead", "res.partner"):
+            self.env.cr.precommit.data.pop(f"mail.tracking.{model}", None)
         return groups
 
     def _dependences(self, groups):
@@ -134,6 +135,16 @@ class TestAssignmentMerge(LtAssignmentCase):
         for key, query in queries.items():
             cr.execute(query, [state["heads"]])
             state[key] = cr.fetchall()
+        # crm's write syncs the customer from the lead (its email): tracked on the customer's chatter
+        cr.execute(
+            """SELECT p.email, ARRAY(SELECT ROW(f.name, v.old_value_char, v.new_value_char)::text
+                                       FROM mail_message m JOIN mail_tracking_value v ON v.mail_message_id = m.id
+                                       JOIN ir_model_fields f ON f.id = v.field_id
+                                      WHERE m.model = 'res.partner' AND m.res_id = p.id ORDER BY m.id, f.name)
+                 FROM res_partner p WHERE p.id = %s""",
+            [self.customer.id],
+        )
+        state["customer"] = cr.fetchall()
         return state
 
     def test_bulk_merge_equals_crm_merge(self):
@@ -166,7 +177,9 @@ class TestAssignmentMerge(LtAssignmentCase):
         self.assertTrue(expected["meetings"] and any(row[1] == self.writer.id for row in expected["followers"]))
         self.assertTrue(any(row[-1] for row in expected["messages"]), "crm tracked changes on heads")
         self.assertEqual(len({row[4] for row in expected["messages"]}), 2, "notes and a stage change")
-        for key in ("heads", "left", "tags", "activities", "attachments", "followers", "meetings", "notified"):
+        self.assertTrue(expected["customer"][0][1], "crm's write changed the customer, tracked")
+        for key in ("heads", "left", "tags", "activities", "attachments", "followers", "meetings", "notified",
+                    "customer"):
             self.assertEqual(merged[key], expected[key], key)
         self.assertEqual(len(merged["messages"]), len(expected["messages"]))
         for got, want in zip(merged["messages"], expected["messages"], strict=True):
