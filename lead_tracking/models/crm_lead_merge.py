@@ -3,8 +3,9 @@
 import logging
 from collections import defaultdict
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.tools import SQL, is_html_empty
+from odoo.tools.translate import code_translations
 
 _logger = logging.getLogger(__name__)
 
@@ -200,8 +201,9 @@ class CrmLead(models.Model):
         if rows:
             names = {tail.id: tail.name for tail in tails}
             subjects = [
-                _("From %(source_name)s: %(source_subject)s", source_name=names[res_id], source_subject=subject)
-                if subject else _("From %(source_name)s", source_name=names[res_id])
+                self._lt_merge_crm_text("From %(source_name)s: %(source_subject)s", source_name=names[res_id],
+                                        source_subject=subject)
+                if subject else self._lt_merge_crm_text("From %(source_name)s", source_name=names[res_id])
                 for _id, res_id, subject in rows
             ]
             cr.execute(
@@ -228,6 +230,15 @@ class CrmLead(models.Model):
         self.invalidate_model(["message_ids", "activity_ids"])
 
     @api.model
+    def _lt_merge_crm_text(self, source, **values):
+        """One of the sentences crm's merge writes (``source``, crm's English text), in the user's
+        language from crm's own translations: the records read exactly as crm's merge leaves them."""
+        lang = self.env.lang
+        if lang and lang != "en_US":
+            source = code_translations.get_python_translations("crm", lang).get(source, source)
+        return source % values
+
+    @api.model
     def _lt_merge_move_attachments(self, tail_heads):
         cr = self.env.cr
         cr.execute(
@@ -243,7 +254,8 @@ class CrmLead(models.Model):
             """UPDATE ir_attachment a SET res_id = v.head_id, name = v.name
                  FROM unnest(%s::int[], %s::int[], %s::text[]) AS v(id, head_id, name) WHERE a.id = v.id""",
             [[row[0] for row in rows], [tail_heads[row[1]].id for row in rows],
-             [_("%(attach_name)s (from %(lead_name)s)", attach_name=name, lead_name=names[res_id][:20])
+             [self._lt_merge_crm_text("%(attach_name)s (from %(lead_name)s)", attach_name=name,
+                                      lead_name=names[res_id][:20])
               for _id, res_id, name in rows]],
         )
         self.env["ir.attachment"].invalidate_model(["res_id", "name"])
