@@ -130,10 +130,16 @@ class Bench:
 
         return self._copy(self._template(name, build))
 
-    def assignment_database(self, lead_tracking=True):
-        """A fresh copy of the assignment scenario (unassigned leads, 5 teams, 30 members)."""
-        leads, capacity = QUICK_ASSIGNMENT if self.quick else FULL_ASSIGNMENT
-        name = f"tpl_assign_{leads}_{self._variant(lead_tracking)}_v{GENERATOR_VERSION}"
+    def assignment_database(self, lead_tracking=True, size=None):
+        """A fresh copy of the assignment scenario (unassigned leads, 5 teams, 30 members).
+
+        ``size`` is ``(leads, capacity)``, by default the bench's own (20,000 / 24,000, quick 2,000 /
+        2,400)."""
+        leads, capacity = size or (QUICK_ASSIGNMENT if self.quick else FULL_ASSIGNMENT)
+        # Named by lead count as before; the capacity joins the name only when it is not the usual
+        # 1.2 per lead, so the default templates keep their names and are not rebuilt.
+        sized = f"{leads}" if capacity * 5 == leads * 6 else f"{leads}c{capacity}"
+        name = f"tpl_assign_{sized}_{self._variant(lead_tracking)}_v{GENERATOR_VERSION}"
         return self._copy(self._template(name, lambda env: build_assignment_scenario(env.cr, leads, capacity, seed=42)))
 
     def drop_copies(self):

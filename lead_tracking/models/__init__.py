@@ -1,6 +1,7 @@
 from . import crm_lead
 from . import crm_lead_assignment
 from . import crm_lead_assignment_run
+from . import crm_lead_merge
 from . import crm_lead_portal
 from . import crm_lead_reseller
 from . import crm_lead_scoring_advice

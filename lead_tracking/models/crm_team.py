@@ -70,6 +70,8 @@ class LtAssignRun:
     stages: dict = field(default_factory=dict)  # team id -> first stage of its leads
     candidates: list = field(default_factory=list)  # what was planned, as last read
     fresh_counts: bool = False  # read the 30-day counts as committed now (see _lt_assign_lock)
+    patterns: dict = None  # the reasons' sentences, translated (see _lt_assign_reason_patterns)
+    team_labels: dict = field(default_factory=dict)  # (team id, already in team) -> label
 
 
 class LtPreviewDone(Exception):
@@ -473,9 +475,9 @@ class CrmTeam(models.Model):
     def _lt_assign_deduplicate(self, run, candidates):
         """Merge each team-less candidate that a team would take with its duplicates (crm's
         ``_get_lead_duplicates``: active, not won leads with the same email), crm's way, before
-        anything is planned. Groups are found in one query for the whole candidate set and merged one
-        by one where there is one; a group partly held by another transaction is left for the next
-        run. Returns the candidates that remain (heads take the place of their group's first
+        anything is planned. Groups are found in one query for the whole candidate set and merged all
+        at once (``crm.lead._lt_merge_bulk``); a group partly held by another transaction is left for
+        the next run. Returns the candidates that remain (heads take the place of their group's first
         candidate; heads someone already works are dropped)."""
         teamless = [row for row in candidates if not row.team_id and row.email]
         groups = self._lt_assign_duplicate_groups({row.email for row in teamless})
@@ -491,31 +493,21 @@ class CrmTeam(models.Model):
             if any(match is None or row.id in match for row in rows for match in matches.values())
         }
         locked = self._lt_assign_lock_groups({email: groups[email] for email in wanted})
-        heads, removed, tails = {}, set(), self.env["crm.lead"]
-        for email, rows in wanted.items():
-            removed.update(row.id for row in rows)
-            if email not in locked:
-                continue  # another transaction holds one of them: the next run merges them
-            head = self._lt_assign_merge(groups[email])
-            if head:
-                tails |= self.env["crm.lead"].browse(groups[email]) - head
-                heads[rows[0].id] = head.id
-                run.merges.append((head.id, [row.id for row in rows], [i for i in groups[email] if i != head.id]))
-        removed = (removed - set(heads)) | set(tails.ids)
-        tails.unlink()
+        removed = {row.id for rows in wanted.values() for row in rows}
+        # a group another transaction holds a lead of waits for the next run
+        emails = [email for email in wanted if email in locked]
+        merged = self.env["crm.lead"]._lt_merge_bulk([groups[email] for email in emails])
+        heads, tail_ids = {}, []
+        for email, head in zip(emails, merged, strict=True):
+            if head:  # else crm refused the merge: the group waits, unmerged and unassigned
+                tails = [lead_id for lead_id in groups[email] if lead_id != head.id]
+                tail_ids.extend(tails)
+                heads[wanted[email][0].id] = head.id
+                run.merges.append((head.id, [row.id for row in wanted[email]], tails))
+        removed = (removed - set(heads)) | set(tail_ids)
+        self.env["crm.lead"].browse(tail_ids).unlink()
         self.env.flush_all()
         return self._lt_assign_replace_heads(run, candidates, heads, removed)
-
-    def _lt_assign_merge(self, lead_ids):
-        """Merge leads as crm's assignment does (their head keeps its team and salesperson); the head,
-        or None when crm refuses the merge (the group then waits, unmerged and unassigned)."""
-        leads = self.env["crm.lead"].browse(lead_ids)
-        try:
-            with self.env.cr.savepoint():
-                return leads._merge_opportunity(user_id=False, team_id=False, auto_unlink=False, max_length=0)
-        except (exceptions.UserError, exceptions.AccessError) as error:
-            _logger.warning("Lead assignment: leads %s not merged: %s", lead_ids, error)
-            return None
 
     def _lt_assign_duplicate_groups(self, emails):
         """{email: ids of its duplicates} for the emails with two or more active, not won leads."""
@@ -890,34 +882,54 @@ class CrmTeam(models.Model):
             CAPACITY: _("every member at capacity"),
         }
 
+    @api.model
+    def _lt_assign_reason_patterns(self):
+        """The reasons' sentences, translated once per run (a lookup per lead adds up at 20,000)."""
+        return {
+            "fixed": _("Team %(team)s (already in team)"),
+            "no_domain": _("Team %(team)s (no domain)"),
+            "matched": _("Team %(team)s (domain matched)"),
+            "waiting": _("%(team)s: no salesperson yet, %(why)s"),
+            QUALITY_SHARE: _("lowest quality share, %(quality)s of %(capacity)s"),
+            "unlimited": _("in rotation without a limit, %(done)s this run"),
+            QUOTA_LEFT: _("most quota left, %(done)s of %(quota)s this run"),
+            PREFERRED: _("preferred domain, %(done)s this run"),
+            "customer": _("%(team)s → %(user)s: same customer as lead %(lead)s"),
+            "member": _("%(team)s → %(user)s: %(why)s"),
+            "labels": self._lt_assign_reason_labels(),
+        }
+
     def _lt_assign_team_label(self, run, team_id, fixed):
-        name = run.team_names[team_id]
-        if fixed:
-            return _("Team %(team)s (already in team)", team=name)
-        if not literal_eval(run.team_domains[team_id] or "[]"):
-            return _("Team %(team)s (no domain)", team=name)
-        return _("Team %(team)s (domain matched)", team=name)
+        key = (team_id, fixed)
+        if key not in run.team_labels:
+            if fixed:
+                pattern = "fixed"
+            else:
+                pattern = "matched" if literal_eval(run.team_domains[team_id] or "[]") else "no_domain"
+            run.team_labels[key] = run.patterns[pattern] % {"team": run.team_names[team_id]}
+        return run.team_labels[key]
 
     def _lt_assign_reason(self, run, decision):
         """The Assignment Reason written on a lead, in words."""
+        if run.patterns is None:
+            run.patterns = self._lt_assign_reason_patterns()
+        texts = run.patterns
         team = self._lt_assign_team_label(run, decision.team_id, decision.lead_id in run.fixed_leads)
         if not decision.member_id:
-            return _("%(team)s: no salesperson yet, %(why)s", team=team,
-                     why=self._lt_assign_reason_labels()[decision.reason])
+            return texts["waiting"] % {"team": team, "why": texts["labels"][decision.reason]}
         member = run.members[decision.member_id]
+        user = run.member_names[member.member_id]
         if decision.reason == QUALITY_SHARE:
-            why = _("lowest quality share, %(quality)s of %(capacity)s",
-                    quality=decision.quality_share, capacity=member.capacity)
+            why = texts[QUALITY_SHARE] % {"quality": decision.quality_share, "capacity": member.capacity}
         elif decision.reason == QUOTA_LEFT and member.unlimited:
-            why = _("in rotation without a limit, %(done)s this run", done=decision.done)
+            why = texts["unlimited"] % {"done": decision.done}
         elif decision.reason == QUOTA_LEFT:
-            why = _("most quota left, %(done)s of %(quota)s this run", done=decision.done, quota=member.quota)
+            why = texts[QUOTA_LEFT] % {"done": decision.done, "quota": member.quota}
         elif decision.reason == PREFERRED:
-            why = _("preferred domain, %(done)s this run", done=decision.done)
+            why = texts[PREFERRED] % {"done": decision.done}
         else:
-            return _("%(team)s → %(user)s: same customer as lead %(lead)s",
-                     team=team, user=run.member_names[member.member_id], lead=decision.head_id)
-        return _("%(team)s → %(user)s: %(why)s", team=team, user=run.member_names[member.member_id], why=why)
+            return texts["customer"] % {"team": team, "user": user, "lead": decision.head_id}
+        return texts["member"] % {"team": team, "user": user, "why": why}
 
     def _lt_assign_summary(self, run):
         """The run's summary: totals, leads left without salesperson by reason, and per team and member
