@@ -6,7 +6,7 @@ ACTIVITIES ?= $(LEADS)
 DB ?= lead_tracking_data
 SEED ?= 42
 
-.PHONY: test demo data bench bench-quick lint pot clean
+.PHONY: test demo data bench bench-quick soak lint pot clean
 
 test:          ## lint, then run every test on a throwaway database
 	$(PYTHON) -m tools.test $(ARGS)
@@ -22,6 +22,9 @@ bench:         ## run the benchmark cases and print ours / anchor / ratio
 
 bench-quick:   ## the same at development sizes (a few minutes)
 	$(PYTHON) -m tools.bench --quick $(ARGS)
+
+soak:          ## multi-worker soak: portal, salespeople, new leads, crons and killed workers (ARGS="--minutes 2 --leads 20000")
+	$(PYTHON) -m tools.soak $(ARGS)
 
 lint:          ## ruff and pylint-odoo only
 	$(PYTHON) -m ruff check .
