@@ -498,9 +498,9 @@ class Soak:
                        "--limit-memory-soft", str(4 << 30), "--limit-memory-hard", str(6 << 30),
                        "--log-handler", "odoo.addons.base.models.ir_cron:INFO",
                        "--log-handler", "odoo.addons.lead_tracking.models.crm_team_assignment_lock:INFO")
-        # Started as odoo-bin, not ``python -m odoo``: the prefork server spawns its gevent process with
-        # its own argv[0], which must be a script.
-        cmd[1:3] = [odoo_script()]
+        # Started from a script, not ``python -m odoo``: the prefork server spawns its gevent process
+        # with its own argv[0] (see tools/odoo_bin.py).
+        cmd[1:3] = [str(pg.ROOT / "tools" / "odoo_bin.py")]
         process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
 
         def ready():
@@ -831,16 +831,6 @@ REPORT_MODELS = [
     "crm.lead.attribution.report", "crm.lead.distribution.report", "crm.lead.quality.report",
     "crm.lead.scoring.report", "crm.lead.unattended.report", "crm.reseller.report",
 ]
-
-
-def odoo_script():
-    """Odoo's server script of the installed Odoo (odoo-bin of a source checkout, else ``odoo``)."""
-    import shutil
-
-    import odoo
-
-    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__))), "odoo-bin")
-    return script if os.path.exists(script) else shutil.which("odoo")
 
 
 def prepare(env, portal, salespeople):
