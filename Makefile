@@ -6,7 +6,7 @@ ACTIVITIES ?= $(LEADS)
 DB ?= lead_tracking_data
 SEED ?= 42
 
-.PHONY: test demo data bench bench-quick lint pot clean mutation
+.PHONY: test demo data bench bench-quick soak lint pot clean mutation
 
 test:          ## lint, then run every test on a throwaway database
 	$(PYTHON) -m tools.test $(ARGS)
@@ -25,6 +25,9 @@ bench-quick:   ## the same at development sizes (a few minutes)
 
 mutation:      ## mutation testing (mutmut) of the pure-Python parts; fails under 85 % killed
 	$(PYTHON) -m tools.mutation $(ARGS)
+
+soak:          ## multi-worker soak: portal, salespeople, new leads, crons and killed workers (ARGS="--minutes 2 --leads 20000")
+	$(PYTHON) -m tools.soak $(ARGS)
 
 lint:          ## ruff and pylint-odoo only
 	$(PYTHON) -m ruff check .

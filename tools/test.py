@@ -19,7 +19,9 @@ failing lead_tracking suite stops the command before crm's.  Both suites run
 pytest with this project's ``pyproject.toml`` (``-c``), so the plugin that
 turns skips into failures applies to both; crm's runs with its addons folder
 as rootdir, so its node ids read ``crm/tests/test_x.py::Class::test``.  pytest
-runs last so that its summary is (nearly) the last thing printed.
+runs last so that its summary is (nearly) the last thing printed; then, unless the arguments narrow
+the tests, the 2-minute soak on 20,000 leads (tools/soak.py, docs/soak.md), whose failure fails the
+command.
 """
 
 import argparse
@@ -222,6 +224,21 @@ def print_summary(codes):
         print(f"{title.split(' (')[0]}: {words.get(code, f'failed (pytest exit {code})')}")
 
 
+SOAK_ARGS = ("--minutes", "2", "--leads", "20000")
+
+
+def soak_step(extra):
+    """The 2-minute soak on 20,000 leads (tools/soak.py, its own server); its exit code by title.
+    Not run when the arguments narrow the tests to some of them."""
+    title = "soak (2 minutes, 20,000 leads)"
+    if is_filtered(extra):
+        print(f"\n{title} not run: the arguments select some tests only.")
+        return {}
+    print(f"\n==> {title}", flush=True)
+    soak = subprocess.run([sys.executable, "-m", "tools.soak", *SOAK_ARGS], cwd=pg.ROOT, check=False)
+    return {title: soak.returncode}
+
+
 def main(argv=None):
     """Entry point of ``make test``; extra arguments go to pytest in both suites (``-k``, ``-x``...)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -243,6 +260,7 @@ def main(argv=None):
         if not args.no_lint:
             ok = lint()
         codes = run_suites(config, crm, deselected, extra)
+    codes.update(soak_step(extra))
     print_summary(codes)
     return combined_code(codes, is_filtered(extra)) or (0 if ok else 1)
 

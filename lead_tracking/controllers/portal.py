@@ -47,12 +47,16 @@ class LeadTrackingResellerPortal(CustomerPortal):
 
     def _lt_reseller_domain(self, kind):
         """The reseller's leads or opportunities: open ones, and for opportunities also its rejected
-        registrations (lost, but the reseller reads why). Searched with ``active_test=False``."""
+        registrations (lost, but the reseller reads why). Searched with ``active_test=False``.
+
+        Leads are the ones waiting for the reseller's answer: a lead already won (crm will not convert
+        it to an opportunity) is not offered, as the recall does not wait for its answer either."""
         domain = [("type", "=", kind), ("reseller_id", "=", self._lt_reseller_partner().id)]
         if kind == "opportunity":
             shown = ["|", ("active", "=", True), ("reseller_registration_state", "=", "rejected")]
             return expression.AND([domain, shown])
-        return expression.AND([domain, [("active", "=", True)]])
+        waiting = [("active", "=", True), "|", ("probability", "=", False), ("probability", "<", 100)]
+        return expression.AND([domain, waiting])
 
     def _lt_is_reseller(self):
         return bool(self._lt_reseller_partner().reseller_level_id) and request.env["crm.lead"].check_access_rights(
@@ -72,6 +76,13 @@ class LeadTrackingResellerPortal(CustomerPortal):
         if lead_sudo.reseller_id != self._lt_reseller_partner() or (kind and lead_sudo.type != kind):
             raise NotFound()
         return lead_sudo
+
+    def _lt_reseller_get_waiting_lead(self, lead_id):
+        """A lead waiting for the reseller's answer (see ``_lt_reseller_domain``), or NotFound."""
+        lead = self._lt_reseller_get_lead(lead_id, kind="lead")
+        if not lead.filtered_domain(self._lt_reseller_domain("lead")):
+            raise NotFound()
+        return lead
 
     def _lt_reseller_check_write(self, lead_sudo):
         lead = lead_sudo.with_env(request.env)
@@ -160,7 +171,8 @@ class LeadTrackingResellerPortal(CustomerPortal):
         if lead.type == "opportunity":
             return request.redirect(f"/my/opportunity/{lead.id}")
         values = self._prepare_portal_layout_values()
-        values.update({"lead": lead, "page_name": "lt_lead"})
+        waiting = bool(lead.filtered_domain(self._lt_reseller_domain("lead")))
+        values.update({"lead": lead, "page_name": "lt_lead", "waiting": waiting})
         return request.render("lead_tracking.portal_my_lead", values)
 
     # ---- deal registration -----------------------------------------------------------------
@@ -213,12 +225,12 @@ class LeadTrackingResellerPortal(CustomerPortal):
 
     @http.route("/my/lead/<int:lead_id>/interested", type="http", auth="user", website=True, methods=["GET"])
     def portal_lead_interested_form(self, lead_id, **kw):
-        lead = self._lt_reseller_get_lead(lead_id, kind="lead")
+        lead = self._lt_reseller_get_waiting_lead(lead_id)
         return self._lt_render_interested(lead, {}, {})
 
     @http.route("/my/lead/<int:lead_id>/interested", type="http", auth="user", website=True, methods=["POST"])
     def portal_lead_interested(self, lead_id, **post):
-        lead = self._lt_reseller_get_lead(lead_id, kind="lead")
+        lead = self._lt_reseller_get_waiting_lead(lead_id)
         self._lt_reseller_check_write(lead)
         form = self._lt_form(post)
         summary = form.text("activity_summary", TEXT_LIMITS["activity_summary"], required=True,
@@ -246,12 +258,12 @@ class LeadTrackingResellerPortal(CustomerPortal):
 
     @http.route("/my/lead/<int:lead_id>/decline", type="http", auth="user", website=True, methods=["GET"])
     def portal_lead_decline_form(self, lead_id, **kw):
-        lead = self._lt_reseller_get_lead(lead_id, kind="lead")
+        lead = self._lt_reseller_get_waiting_lead(lead_id)
         return self._lt_render_decline(lead, {}, {})
 
     @http.route("/my/lead/<int:lead_id>/decline", type="http", auth="user", website=True, methods=["POST"])
     def portal_lead_decline(self, lead_id, **post):
-        lead = self._lt_reseller_get_lead(lead_id, kind="lead")
+        lead = self._lt_reseller_get_waiting_lead(lead_id)
         self._lt_reseller_check_write(lead)
         form = self._lt_form(post)
         reason = form.text("reason", TEXT_LIMITS["reason"], required=True, multiline=True,

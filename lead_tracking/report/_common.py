@@ -331,6 +331,19 @@ class LtReportSummary:
                            SQL.identifier(f"{self.table}_before_{table}_delete")))
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self.table)))
 
+    def mismatches(self, cr):
+        """How many of the summary's rows differ from a fresh count of its lines (0 when it is right):
+        the check of the soak (tools/soak.py) and of the interruption tests."""
+        keys = ", ".join(self.keys)
+        measures = "".join(f", SUM({m}::numeric), COUNT({m})" for m in self.measures)
+        recount = f"SELECT {keys}, COUNT(*){measures} FROM ({self.lines()}) s GROUP BY {keys}"
+        kept = self.rows().replace("::float8", "::numeric")
+        cr.execute(  # pylint: disable=sql-injection
+            f"SELECT (SELECT count(*) FROM (({kept}) EXCEPT ALL ({recount})) a)"
+            f" + (SELECT count(*) FROM (({recount}) EXCEPT ALL ({kept})) b)"
+        )
+        return cr.fetchone()[0]
+
     def rows(self):
         """SELECT of the summary's current rows, one per key, sums as float."""
         keys = SQL(", ").join(SQL.identifier(name) for name in self.keys)

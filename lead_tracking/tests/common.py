@@ -4,9 +4,23 @@ import json
 import os
 import re
 
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# What a hostile user types: any text, bytes read as Latin-1, and the values that once got through.
+HOSTILE = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=40).map(lambda raw: raw.decode("latin-1")),
+    st.sampled_from(["\x00", "a\x00b", "1e308", "-1", "NaN", "inf", "0001-01-01", "2024-01-01garbage", "\u0661",
+                     "x" * 20000, "<script>alert(1)</script>", "' OR 1=1 --", "9" * 40, "", " "]),
+)
+# Fuzzing profile: a bounded number of examples per test, no per-example deadline (HTTP round trips).
+FUZZ = settings(max_examples=120, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 def lt_examples(count):

@@ -1,8 +1,10 @@
 """Assignment runs at once, as on a server with several workers: real cursors, each its own
 transaction, committed as Odoo commits them; every test removes what it committed."""
 
+import contextlib
 import functools
 import threading
+import time
 from unittest.mock import patch
 
 import psycopg2
@@ -13,8 +15,7 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 
-@tagged("post_install", "-at_install")
-class TestAssignmentConcurrency(TransactionCase):
+class LtCommittedCase(TransactionCase):
     """A team of two committed (demo) users whose domain takes only this test's leads."""
 
     def setUp(self):
@@ -73,6 +74,10 @@ class TestAssignmentConcurrency(TransactionCase):
             runs = env["crm.lead.assignment.run"].search([("team_ids", "in", self.team_id)])
             return rows, [(run.trigger, run.state, run.assigned) for run in runs.sorted("id")]
 
+
+
+@tagged("post_install", "-at_install")
+class TestAssignmentConcurrency(LtCommittedCase):
     def test_second_run_finds_the_first_in_progress(self):
         """While a run holds the lock, a second run (button or scheduled) finishes at once with nothing
         done and says so; neither fails, no lead is assigned twice, and a run after both finds nothing."""
@@ -182,3 +187,110 @@ class TestAssignmentConcurrency(TransactionCase):
         """Put back the value the setting had before the test committed its own."""
         with self.committed() as env:
             env["ir.config_parameter"].set_param("lead_tracking.assign_on_create", previous)
+
+
+@tagged("post_install", "-at_install")
+class TestInterruptedWorker(LtCommittedCase):
+    """A worker killed in the middle of an assignment run or of a refresh: its connection dies with
+    the transaction open, which PostgreSQL rolls back (``pg_terminate_backend`` does to the
+    connection what SIGKILL does to the worker; ``make soak`` kills real workers). Each run is held
+    at a table lock, after its writes, until it is killed."""
+
+    def kill_while_blocked(self, lock_sql, work):
+        """Run ``work(env)`` in a transaction of its own, held by ``lock_sql`` (taken first by another
+        transaction) once it has written, then kill its connection; returns when it is gone."""
+        blocker = self.registry_.cursor()
+        blocker.execute(lock_sql)
+        started, backend = threading.Event(), {}
+
+        def worker():
+            cr = self.registry_.cursor()
+            try:
+                cr.execute("SELECT pg_backend_pid()")
+                backend["pid"] = cr.fetchone()[0]
+                started.set()
+                work(api.Environment(cr, self.admin_id, {}))
+            except psycopg2.Error:
+                backend["killed"] = True
+            finally:
+                with contextlib.suppress(psycopg2.Error):
+                    cr.close()
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        try:
+            self.assertTrue(started.wait(60))
+            blocked = False
+            for _poll in range(600):
+                with self.committed() as env:
+                    env.cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend["pid"]])
+                    blocked = env.cr.fetchone()[0] == "Lock"
+                if blocked:
+                    break
+                time.sleep(0.1)
+            self.assertTrue(blocked, "the work never reached the lock")
+            with self.committed() as env:
+                env.cr.execute("SELECT pg_terminate_backend(%s)", [backend["pid"]])
+        finally:
+            blocker.rollback()
+            blocker.close()
+            thread.join(60)
+        self.assertTrue(backend.get("killed"), "the work was not interrupted")
+
+    def summary_mismatches(self):
+        with self.committed() as env:
+            return {s.table: s.mismatches(env.cr) for s in env["lt.lead.report.mixin"]._lt_report_summaries()}
+
+    def test_killed_run_leaves_every_lead_untouched(self):
+        with self.committed() as env:
+            self.new_leads(env, 30)
+
+        def run(env):
+            env["crm.team"].browse(self.team_id).with_context(lt_assign_trigger="button")._lt_assign_run(work_days=30)
+
+        # the run record is written after every lead: a run waiting to write it has written them all
+        self.kill_while_blocked("LOCK TABLE crm_lead_assignment_run IN SHARE ROW EXCLUSIVE MODE", run)
+        with self.committed() as env:
+            env.cr.execute("""SELECT count(*) FILTER (WHERE user_id IS NOT NULL OR assignment_reason IS NOT NULL),
+                                     (SELECT count(*) FROM mail_message m JOIN mail_tracking_value v
+                                          ON v.mail_message_id = m.id
+                                       WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s))
+                                FROM crm_lead WHERE id = ANY(%s)""", [self.lead_ids, self.lead_ids])
+            self.assertEqual(env.cr.fetchone(), (0, 0), "a killed run left leads assigned or their notes")
+        # the next run is not misled by the killed one (its transaction id is still the last holder)
+        # and assigns every lead fully
+        with self.committed() as env:
+            summary = env["crm.team"].browse(self.team_id).with_context(lt_assign_trigger="button")._lt_assign_run(
+                work_days=30)
+        self.assertEqual(summary["assigned"], 30)
+        with self.committed() as env:
+            env.cr.execute("""SELECT count(*) FROM crm_lead l WHERE l.id = ANY(%s) AND l.user_id = ANY(%s)
+                                 AND l.team_id = %s AND l.assignment_reason IS NOT NULL AND EXISTS (
+                                     SELECT 1 FROM mail_message m JOIN mail_tracking_value v ON v.mail_message_id = m.id
+                                      WHERE m.model = 'crm.lead' AND m.res_id = l.id)""",
+                           [self.lead_ids, self.user_ids, self.team_id])
+            self.assertEqual(env.cr.fetchone()[0], 30)
+        _users, runs = self.assigned_counts()
+        self.assertEqual(runs, [("button", "done", 30)])
+
+    def test_killed_refresh_keeps_the_summaries(self):
+        with self.committed() as env:
+            lead = self.new_leads(env, 1, team=self.team_id)
+            tier = lead.score_tier
+            env.flush_all()
+            # a change the daily refresh exists for: written around the ORM, the tier is now stale
+            fresh, probability = ("cold", 0) if tier == "hot" else ("hot", 100)
+            env.cr.execute("UPDATE crm_lead SET probability = %s, automated_probability = %s WHERE id = %s",
+                           [probability, probability, lead.id])
+            summaries = [s.table for s in env["lt.lead.report.mixin"]._lt_report_summaries()]
+        self.assertEqual(self.summary_mismatches(), dict.fromkeys(summaries, 0))
+        # held at the last summary's recount: the leads are refreshed, the other summaries recounted
+        self.kill_while_blocked(f"LOCK TABLE {summaries[-1]} IN ACCESS EXCLUSIVE MODE",
+                                lambda env: env["crm.lead"]._cron_lt_refresh())
+        self.assertEqual(self.summary_mismatches(), dict.fromkeys(summaries, 0))
+        with self.committed() as env:
+            self.assertEqual(env["crm.lead"].browse(lead.id).score_tier, tier, "the killed refresh left a write")
+            env["crm.lead"]._cron_lt_refresh()  # the next daily run
+        with self.committed() as env:
+            self.assertEqual(env["crm.lead"].browse(lead.id).score_tier, fresh)
+        self.assertEqual(self.summary_mismatches(), dict.fromkeys(summaries, 0))

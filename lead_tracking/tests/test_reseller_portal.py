@@ -147,6 +147,24 @@ class TestResellerPortal(LtResellerPortalCase):
         self.assertTrue(any("is interested" in (m.body or "") for m in self.lead_a.message_ids))
         self.assertEqual(self.url_open(f"/my/opportunity/{self.lead_a.id}").status_code, 200)
 
+    def test_won_lead_waits_for_no_answer(self):
+        """A lead already won is not offered: crm does not convert it, so an answer would only post
+        messages and leave it in the list, to be answered again (found by the soak)."""
+        self.lead_a.write({"stage_id": self.stage_won.id, "probability": 100})
+        self.assertNotIn("Lead Alpha", self.url_open("/my/leads").text)
+        page = self.url_open(f"/my/lead/{self.lead_a.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("o_lt_interested", page.text)
+        messages = len(self.lead_a.message_ids)
+        for answer, data in (("interested", {"activity_summary": "Call", "activity_date": "2030-01-15",
+                                             "expected_revenue": "10", "contacted": "on"}),
+                             ("decline", {"reason": "No", "contacted": "yes"})):
+            url = f"/my/lead/{self.lead_a.id}/{answer}"
+            self.assertEqual(self.url_open(url).status_code, 404)
+            self.assertEqual(self._post(url, data, form_url="/my/opportunity/new").status_code, 404)
+        self.assertEqual((self.lead_a.type, self.lead_a.reseller_id), ("lead", self.reseller_a))
+        self.assertEqual(len(self.lead_a.message_ids), messages)
+
     # ---- I'm not interested ------------------------------------------------------------------
     def test_decline_bad_input(self):
         url = f"/my/lead/{self.lead_a.id}/decline"

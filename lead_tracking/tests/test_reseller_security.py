@@ -4,23 +4,14 @@ Each test sends the request that got through before the field-level limits exist
 the portal forms, as the reseller's portal user)."""
 
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import CSRF, LtResellerPortalCase
+from .common import CSRF, FUZZ, HOSTILE, LtResellerPortalCase
 
-# What a hostile reseller types: any text, bytes read as Latin-1, and the values that once got through.
-HOSTILE = st.one_of(
-    st.text(max_size=200),
-    st.binary(max_size=40).map(lambda raw: raw.decode("latin-1")),
-    st.sampled_from(["\x00", "a\x00b", "1e308", "-1", "NaN", "inf", "0001-01-01", "2024-01-01garbage", "\u0661",
-                     "x" * 20000, "<script>alert(1)</script>", "' OR 1=1 --", "9" * 40, "", " "]),
-)
-FUZZ = settings(max_examples=120, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 OPPORTUNITY_FIELDS = ["stage_id", "priority", "expected_revenue", "date_deadline", "contact_name", "email_from",
                       "phone", "street", "city", "zip", "country_id", "partner_id", "user_id", "probability"]
 INTERESTED_FIELDS = ["activity_summary", "activity_date", "expected_revenue", "contacted"]
