@@ -324,8 +324,9 @@ class CrmLead(models.Model):
         distinct set of values, here one per head); other models flush the usual way."""
         cache = self.env.cache
         while True:
-            # a recomputation may ask for others: compute until nothing is pending
-            while any(True for _field in self.env.fields_to_compute()):
+            # a recomputation may ask for others: compute until nothing is pending on stored records
+            # (new records wait to be read, as the ORM leaves them, or this would never end)
+            while any(any(self.env.all.tocompute.get(field, ())) for field in self.env.fields_to_compute()):
                 self.env._recompute_all()
             fields = [
                 field for field in cache.get_dirty_fields()
