@@ -62,6 +62,7 @@ FAULT_QUERIES = {
     "refresh": r'^\s*UPDATE crm_lead l SET "?score_tier',
     "recount": r"^\s*(INSERT INTO|DELETE FROM) lt_report_\w+_summary\M",
 }
+INFLOW_SENDERS = 3  # threads per way new leads arrive (JSON-RPC create, the mail gateway)
 COUNTRIES = ["BE", "FR", "DE", "US", "CA", "IN", "AU", "IT", "BR", "JP"]
 CRON_FAILED = re.compile(r"Call from cron (.*) for server action #\d+ failed")
 ROUTE_IDS = re.compile(r"/\d+")
@@ -652,9 +653,13 @@ class Soak:
             clients = [PortalClient(self, f"portal{n:02d}", login, reseller)
                        for n, (login, reseller) in enumerate(self.portal_users[: self.args.portal])]
             clients += [SalesClient(self, f"sales{n:02d}", login) for n, login in enumerate(self.sales_logins)]
-            mail_rate = round(self.args.rate * self.args.mail_share)
-            clients += [InflowClient(self, "inflow-rpc", self.args.rate - mail_rate, mail=False),
-                        InflowClient(self, "inflow-mail", mail_rate, mail=True)]
+            # several senders of each kind, each paced at its share of the rate: one alone could not
+            # keep the rate once requests take seconds on a loaded machine
+            mail_rate = self.args.rate * self.args.mail_share / INFLOW_SENDERS
+            rpc_rate = self.args.rate / INFLOW_SENDERS - mail_rate
+            for n in range(INFLOW_SENDERS):
+                clients += [InflowClient(self, f"inflow-rpc{n}", rpc_rate, mail=False),
+                            InflowClient(self, f"inflow-mail{n}", mail_rate, mail=True)]
             clients += [ManagerClient(self, f"manager{n}", f"soak.manager{n}", button_every=45 if n == 0 else 0)
                         for n in range(2)]
             log(f"{len(clients)} clients on {self.url} for {self.args.minutes} min")
@@ -808,7 +813,8 @@ class Soak:
         assigned = self.sql("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS NOT NULL", [new_ids])[0][0]
         runs = self.sql("SELECT trigger, count(*), sum(assigned) FROM crm_lead_assignment_run WHERE start >= %s"
                         " GROUP BY trigger ORDER BY trigger", [self.soak_start])
-        print(f"\nnew leads: {len(new_ids)} ({assigned} assigned); assignment runs: "
+        rate = len(new_ids) / max(self.args.minutes, 0.01)
+        print(f"\nnew leads: {len(new_ids)}, {rate:.0f} a minute ({assigned} assigned); assignment runs: "
               + ", ".join(f"{t} {n} ({a or 0} leads)" for t, n, a in runs))
         print(f"crons forced: {dict(self.forced)}; faults: {dict(self.kills)}; half-assigned leads: {partial}")
         print(f"summary rows off before the last refresh: {self.drift}; after it: {summaries}")

@@ -40,6 +40,12 @@ LT_SAMPLE_LEADS = 20
 # Columns lead_tracking refreshes after SQL writes (a member domain may read them).
 LT_REFRESHED_FIELDS = ("score_tier", "is_quality_lead")
 
+
+def lt_assign_domain(text):
+    """The domain an assignment domain text stands for: empty or blank text is no domain (the check
+    of the fields accepts it as such, see ``_lt_assign_check_domain``)."""
+    return literal_eval((text or "").strip() or "[]")
+
 # One candidate lead as the run reads it: quality flag, normalized email, customer, and whether no
 # salesperson opened it yet (crm only gives such leads to salespeople).
 LtCandidate = namedtuple("LtCandidate", "id team_id quality email partner_id open probability create_date")
@@ -437,7 +443,7 @@ class CrmTeam(models.Model):
         Lead = self.env["crm.lead"].with_context(active_test=False)
         result, columns = {}, []
         for key, text in domains.items():
-            domain = literal_eval(text or "[]")
+            domain = lt_assign_domain(text)
             if not domain:
                 result[key] = None
             elif not lead_ids:
@@ -635,7 +641,7 @@ class CrmTeam(models.Model):
     def _lt_assign_member_domains(self, run):
         """The members' domains (key ("m", member id)) and non-empty preferred domains (("p", member id))."""
         domains = {("m", mid): text for mid, text in run.member_domains.items()}
-        domains.update({("p", mid): text for mid, text in run.preferred_domains.items() if literal_eval(text or "[]")})
+        domains.update({("p", mid): text for mid, text in run.preferred_domains.items() if lt_assign_domain(text)})
         return domains
 
     def _lt_assign_groups(self, run, candidates, matches=None):
@@ -902,10 +908,8 @@ class CrmTeam(models.Model):
     def _lt_assign_team_label(self, run, team_id, fixed):
         key = (team_id, fixed)
         if key not in run.team_labels:
-            if fixed:
-                pattern = "fixed"
-            else:
-                pattern = "matched" if literal_eval(run.team_domains[team_id] or "[]") else "no_domain"
+            matched = fixed or lt_assign_domain(run.team_domains[team_id])
+            pattern = "fixed" if fixed else "matched" if matched else "no_domain"
             run.team_labels[key] = run.patterns[pattern] % {"team": run.team_names[team_id]}
         return run.team_labels[key]
 

@@ -196,3 +196,15 @@ class TestFuzzInputs(LtResellerPortalCase):
         record.invalidate_recordset()
         if error:
             self.assertEqual(record[field], before)
+
+    def test_blank_domains_are_no_domain(self):
+        """A blank domain passes the fields' check as no domain; the engine read it as a domain and
+        failed (found by test_fuzz_rpc_domains: a SyntaxError from the preview)."""
+        member = self.team.crm_team_member_ids[:1]
+        self.team.assignment_domain = " \n "
+        member.write({"assignment_domain": "\t", "lt_assignment_domain_preferred": " "})
+        self.env["crm.lead"].search([("user_id", "=", False)]).write({"active": False})
+        waiting = self.lt_lead(name="Waiting", user_id=False, team_id=False, email_from="blank.domains@example.com")
+        self.team.preview_assign_leads(work_days=30)
+        self.team.with_context(lt_assign_trigger="button")._lt_assign_run(work_days=30)
+        self.assertTrue(waiting.user_id)
