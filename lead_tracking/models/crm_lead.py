@@ -53,22 +53,28 @@ class CrmLead(models.Model):
     # The report lines of each lead: a report's click-through opens the leads having lines that match
     # the clicked group ([(field, "any", domain)]), under the report's own record rules.
     lt_unattended_report_ids = fields.One2many(
-        "crm.lead.unattended.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.lead.unattended.report", "lead_id", string="Unattended Leads Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lt_quality_report_ids = fields.One2many(
-        "crm.lead.quality.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.lead.quality.report", "lead_id", string="Quality Leads Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lt_scoring_report_ids = fields.One2many(
-        "crm.lead.scoring.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.lead.scoring.report", "lead_id", string="Lead Scoring Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lt_reseller_report_ids = fields.One2many(
-        "crm.reseller.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.reseller.report", "lead_id", string="Partnership Analysis Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lt_attribution_report_ids = fields.One2many(
-        "crm.lead.attribution.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.lead.attribution.report", "lead_id", string="Marketing Attribution Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lt_distribution_report_ids = fields.One2many(
-        "crm.lead.distribution.report", "lead_id", readonly=True, groups="sales_team.group_sale_salesman"
+        "crm.lead.distribution.report", "lead_id", string="Lead Distribution Lines", readonly=True,
+        groups="sales_team.group_sale_salesman",
     )
     lifecycle_stage = fields.Selection(
         related="partner_id.lifecycle_stage",
