@@ -60,7 +60,7 @@ CRONS = {
 # What each fault waits for in pg_stat_activity / pg_locks, from a cron worker's connection.
 FAULT_QUERIES = {
     "refresh": r'^\s*UPDATE crm_lead l SET "?score_tier',
-    "recount": r"^\s*(INSERT INTO|DELETE FROM) lt_report_\w+_summary\M",
+    "recount": r'^\s*(INSERT INTO|DELETE FROM) "?\w+_report_summary\M',
 }
 INFLOW_SENDERS = 3  # threads per way new leads arrive (JSON-RPC create, the mail gateway)
 COUNTRIES = ["BE", "FR", "DE", "US", "CA", "IN", "AU", "IT", "BR", "JP"]

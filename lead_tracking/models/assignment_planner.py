@@ -426,8 +426,10 @@ class _Planner:
 
     @staticmethod
     def _kind(unit):
+        # leads that different members prefer are never interchangeable, not even where they were
+        # placed with a member that does not prefer them (its claimers were served later)
         claimed = unit.member_id in unit.group.preferred
-        return unit.group.members, unit.group.preferred if claimed else frozenset()
+        return unit.group.members, unit.group.preferred, claimed
 
     def _choose(self, unit, choices, done):
         quality = any(unit.group.quality[position] for position in unit.positions)

@@ -334,14 +334,19 @@ class LtReportSummary:
     def mismatches(self, cr):
         """How many of the summary's rows differ from a fresh count of its lines (0 when it is right):
         the check of the soak (tools/soak.py) and of the interruption tests."""
-        keys = ", ".join(self.keys)
-        measures = "".join(f", SUM({m}::numeric), COUNT({m})" for m in self.measures)
-        recount = f"SELECT {keys}, COUNT(*){measures} FROM ({self.lines()}) s GROUP BY {keys}"
-        kept = self.rows().replace("::float8", "::numeric")
-        cr.execute(  # pylint: disable=sql-injection
-            f"SELECT (SELECT count(*) FROM (({kept}) EXCEPT ALL ({recount})) a)"
-            f" + (SELECT count(*) FROM (({recount}) EXCEPT ALL ({kept})) b)"
-        )
+        keys = SQL(", ").join(SQL.identifier(name) for name in self.keys)
+        counted, kept = [keys, SQL("COUNT(*)")], [keys, SQL("SUM(lt_weight)")]
+        for name in self.measures:
+            counted += [SQL("SUM(%s::numeric)", SQL.identifier(name)), SQL("COUNT(%s)", SQL.identifier(name))]
+            kept += [SQL("SUM(%s)::numeric", SQL.identifier(name)), SQL("SUM(%s)", SQL.identifier(f"{name}__n"))]
+        recount = SQL("SELECT %s FROM (%s) s GROUP BY %s", SQL(", ").join(counted),
+                      SQL(" UNION ALL ").join(self._lines(SQL("1"), {})), keys)
+        rows = SQL("SELECT %s FROM %s GROUP BY %s HAVING SUM(lt_weight) <> 0",
+                   SQL(", ").join(kept), SQL.identifier(self.table), keys)
+        cr.execute(SQL(
+            "SELECT (SELECT count(*) FROM ((%s) EXCEPT ALL (%s)) a) + (SELECT count(*) FROM ((%s) EXCEPT ALL (%s)) b)",
+            rows, recount, recount, rows,
+        ))
         return cr.fetchone()[0]
 
     def rows(self):

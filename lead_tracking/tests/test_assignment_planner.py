@@ -275,6 +275,27 @@ def test_chain_frees_quota_for_a_waiting_lead():
     assert {d.lead_id: d.member_id for d in plan.decisions} == {2: 2, 1: 1}
 
 
+def test_lead_preferred_by_an_unlimited_member_never_swapped_to_another():
+    """Lead 1 is preferred by member 5 (no cap), lead 2 by nobody. The capped member 2 is served
+    first and takes lead 1; member 1 (no cap) then takes lead 2. Picking the leads must not swap
+    them as if they were interchangeable: that would give lead 1 to member 1 while its claimer had
+    room (a counterexample hypothesis found)."""
+    members = [
+        MemberSlot(1, 1, 101, 1, 0, unlimited=True),
+        MemberSlot(2, 1, 102, 1, 1),
+        MemberSlot(5, 1, 105, 1, 0, unlimited=True),
+    ]
+    teams = [TeamSlot(1, 3, (1, 2, 5))]
+    eligible = frozenset({1, 2, 5})
+    groups = [
+        CandidateGroup((1,), (False,), (1,), eligible, frozenset({1}), preferred=frozenset({5})),
+        CandidateGroup((2,), (False,), (1,), eligible, frozenset({1})),
+    ]
+    plan = plan_assignment(members, teams, groups)
+    _assert_claimed_leads_to_claimers(plan, groups)
+    assert {d.lead_id: d.member_id for d in plan.decisions} == {1: 2, 2: 1}
+
+
 @settings(max_examples=lt_examples(500), deadline=None)
 @given(st.dictionaries(st.integers(1, 50), st.floats(0, 40, allow_nan=False), max_size=12))
 def test_largest_remainder(exact):
