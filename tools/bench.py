@@ -21,12 +21,11 @@ import subprocess
 import sys
 import time
 import traceback
-import urllib.request
 from datetime import datetime, timezone
 
 from . import bench_cases, pg
 from .datagen import GENERATOR_VERSION, build_assignment_scenario, create_database, generate
-from .odoo_env import environment, load_odoo, odoo_cmd, require_odoo, write_config
+from .odoo_env import environment, load_odoo, odoo_cmd, require_odoo, stop_odoo, wait_until_answering, write_config
 
 CLUSTER = "pg-bench"
 LIVE_SETTINGS = ("fsync", "synchronous_commit", "shared_buffers", "work_mem", "wal_level")
@@ -197,23 +196,12 @@ class Bench:
         )
         url = f"http://127.0.0.1:{port}"
 
-        def ready():
-            try:
-                with urllib.request.urlopen(f"{url}/web/login", timeout=5) as response:
-                    return response.status == 200
-            except OSError:
-                return server.poll() is not None
-
         try:
-            if not pg.wait_for(ready, timeout=120, step=0.5) or server.poll() is not None:
+            if not wait_until_answering(server, f"{url}/web/login", timeout=120):
                 raise RuntimeError(f"Odoo did not start on {dbname}; see {log.name}")
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_odoo(server)
             log.close()
 
     # -- results ---------------------------------------------------------

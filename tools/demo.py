@@ -11,14 +11,13 @@ stops Odoo and PostgreSQL; ``make clean`` removes the server and its data.
 """
 
 import argparse
-import signal
 import socket
 import subprocess
 import sys
 import threading
 
 from . import pg
-from .odoo_env import module_installed, odoo_cmd, require_odoo, wait_until_answering, write_config
+from .odoo_env import module_installed, odoo_cmd, require_odoo, stop_odoo, wait_until_answering, write_config
 
 DBNAME = "lead_tracking_demo"
 LOG = pg.RUN / "demo.log"
@@ -55,17 +54,6 @@ def start_logged(cmd, log, live):
 
     threading.Thread(target=copy, daemon=True).start()
     return proc
-
-
-def stop(proc):
-    """Stop Odoo as Ctrl-C would (it finishes its requests), killing it if it lingers."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def port_taken(port):
@@ -107,7 +95,7 @@ def main(argv=None):
         try:
             failed = setup.wait()
         except KeyboardInterrupt:
-            stop(setup)
+            stop_odoo(setup)
             return 130
         if failed:
             print(f"Setting up {args.db} failed; see {LOG}", file=sys.stderr)
@@ -116,13 +104,13 @@ def main(argv=None):
         server = start_logged(odoo_cmd(config, "-d", args.db), LOG, args.log)
         try:
             if not wait_until_answering(server, f"http://127.0.0.1:{args.port}/web/login", READY_TIMEOUT):
-                stop(server)
+                stop_odoo(server)
                 print(f"Odoo did not answer on port {args.port}; see {LOG}", file=sys.stderr)
                 return 1
             print_logins(args.port)
             return server.wait()
         except KeyboardInterrupt:
-            stop(server)
+            stop_odoo(server)
             print("\nOdoo stopped; stopping PostgreSQL.")
             return 0
 

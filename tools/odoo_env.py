@@ -1,14 +1,14 @@
 """Finding the installed Odoo 17 and running it against a private server."""
 
 import os
+import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .pg import ROOT, RUN
+from .pg import ROOT, RUN, wait_for
 
 ODOO_MISSING = (
     "Odoo 17 Community must be installed and importable by {python} "
@@ -131,15 +131,23 @@ def environment(config, dbname):
 
 def wait_until_answering(proc, url, timeout=300):
     """Poll ``url`` until Odoo answers; False when it exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
+
+    def answered():
         try:
             with urllib.request.urlopen(url, timeout=10) as answer:
-                if answer.status == 200:
-                    return True
+                return answer.status == 200
         except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    return False
+            return False
+
+    return wait_for(lambda: proc.poll() is not None or answered(), timeout=timeout, step=0.5) and proc.poll() is None
+
+
+def stop_odoo(proc, timeout=20):
+    """Stop Odoo as Ctrl-C would (it finishes its requests), killing it if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -30,7 +30,7 @@ import threading
 import time
 
 from . import pg
-from .odoo_env import environment, odoo_cmd, require_odoo, run_odoo, wait_until_answering, write_config
+from .odoo_env import environment, odoo_cmd, require_odoo, run_odoo, stop_odoo, wait_until_answering, write_config
 
 DBNAME = "lead_tracking_screenshots"
 IMAGES = pg.ROOT / "docs" / "images"
@@ -388,12 +388,7 @@ def make_screenshots(binary):
             if browser:
                 browser.close()
             shutil.rmtree(profile, ignore_errors=True)
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_odoo(server, timeout=30)
 
 
 # -- the Apps page -------------------------------------------------------------------------------

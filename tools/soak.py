@@ -45,7 +45,7 @@ import requests
 from . import pg
 from .bench import addon_fingerprint
 from .datagen import GENERATOR_VERSION, create_database, generate
-from .odoo_env import environment, load_odoo, odoo_cmd, require_odoo, write_config
+from .odoo_env import environment, load_odoo, odoo_cmd, require_odoo, stop_odoo, wait_until_answering, write_config
 
 CLUSTER = "pg-soak"
 SOAK_VERSION = 2  # bump when prepare() changes: the templates are rebuilt
@@ -504,22 +504,12 @@ class Soak:
         cmd[1:3] = [str(pg.ROOT / "tools" / "odoo_bin.py")]
         process = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, env=env)
 
-        def ready():
-            try:
-                return requests.get(f"{self.url}/web/login", timeout=5).status_code == 200
-            except requests.RequestException:
-                return process.poll() is not None
-
         try:
-            if not pg.wait_for(ready, timeout=180, step=1) or process.poll() is not None:
+            if not wait_until_answering(process, f"{self.url}/web/login", timeout=180):
                 raise RuntimeError(f"Odoo did not start; see {self.logfile}")
             yield process
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_odoo(process, timeout=60)
             handle.close()
 
     # -- crons and faults -------------------------------------------------------------------
