@@ -23,6 +23,21 @@ WATCHED = {"crm_lead", "mail_activity"}
 PER_ROW_SCANS = {"Seq Scan", "Bitmap Heap Scan", "Materialize", "Sort", "Hash", "CTE Scan", "Subquery Scan"}
 
 
+def primary_key_lookup(plan):
+    """Whether the node reads its rows through the primary key: an index scan on it, or a bitmap heap
+    scan whose bitmap is the primary key's (alone or ANDed with others), which PostgreSQL picks
+    instead of the index scan depending on the table's statistics."""
+    node = plan["Node Type"]
+    if node in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"):
+        return (plan.get("Index Name") or "").endswith("_pkey")
+    children = plan.get("Plans", [])
+    if node == "BitmapAnd":
+        return any(primary_key_lookup(child) for child in children)
+    if node in ("Bitmap Heap Scan", "BitmapOr"):
+        return bool(children) and all(primary_key_lookup(child) for child in children)
+    return False
+
+
 def per_row_scans(plan, in_subplan=False):
     """Nodes scanning a watched table inside a subplan that runs per row: [(subplan, node type)]."""
     found = []
@@ -30,11 +45,8 @@ def per_row_scans(plan, in_subplan=False):
     name = plan.get("Subplan Name", "")
     if relationship == "SubPlan" and not name.startswith("hashed"):
         in_subplan = name or "SubPlan"
-    if in_subplan and plan.get("Relation Name") in WATCHED:
-        index = plan.get("Index Name") or ""
-        primary_key = plan["Node Type"] in ("Index Scan", "Index Only Scan") and index.endswith("_pkey")
-        if not primary_key:
-            found.append((in_subplan, plan["Node Type"], plan["Relation Name"], index))
+    if in_subplan and plan.get("Relation Name") in WATCHED and not primary_key_lookup(plan):
+        found.append((in_subplan, plan["Node Type"], plan["Relation Name"], plan.get("Index Name") or ""))
     for child in plan.get("Plans", []):
         found.extend(per_row_scans(child, in_subplan))
     return found
@@ -90,6 +102,26 @@ class TestQueryPlans(LeadTrackingCase):
             "30-day counts",
         )
         self.assertLinearPlan(self.env["crm.lead"]._lt_unattended_sql(), "unattended leads")
+
+    def test_detector_allows_primary_key_bitmaps(self):
+        """A per-row lookup stays a lookup when PostgreSQL reads the primary key as a bitmap."""
+        def subplan(scan):
+            return {"Node Type": "Seq Scan", "Relation Name": "crm_lead", "Plans": [
+                {"Parent Relationship": "SubPlan", "Subplan Name": "SubPlan 2", **scan}]}
+
+        def bitmap(*indexes, node="BitmapAnd"):
+            leaves = [{"Node Type": "Bitmap Index Scan", "Index Name": name} for name in indexes]
+            return {"Node Type": "Bitmap Heap Scan", "Relation Name": "crm_lead",
+                    "Plans": leaves if len(leaves) == 1 else [{"Node Type": node, "Plans": leaves}]}
+
+        self.assertFalse(per_row_scans(subplan(bitmap("crm_lead_pkey"))))
+        self.assertFalse(per_row_scans(subplan(bitmap("crm_lead_pkey", "crm_lead_phone_index"))))
+        self.assertTrue(per_row_scans(subplan(bitmap("crm_lead_user_id_index"))))
+        self.assertTrue(per_row_scans(subplan(bitmap("crm_lead_pkey", "crm_lead_user_id_index", node="BitmapOr"))))
+        self.assertTrue(per_row_scans(subplan({"Node Type": "Index Scan", "Relation Name": "crm_lead",
+                                               "Index Name": "crm_lead_user_id_index"})))
+        self.assertFalse(per_row_scans(subplan({"Node Type": "Index Scan", "Relation Name": "crm_lead",
+                                                "Index Name": "crm_lead_pkey"})))
 
     def test_detector_sees_a_per_row_subplan(self):
         """The check itself: the old quality flag (``l.id IN (subquery)``) is refused at 64kB."""
