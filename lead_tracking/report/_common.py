@@ -110,12 +110,6 @@ LT_STATUS_SQL = SQL("""
 """)
 
 
-def lt_status_is(*statuses):
-    """SQL condition: the lead ``l`` in stage ``s`` has one of ``statuses`` (same CASE as LT_STATUS_SQL,
-    simplified by the planner)."""
-    return SQL("(%s) IN %s", LT_STATUS_SQL, tuple(statuses))
-
-
 # Transaction setting under which the summary triggers do nothing: set by a transaction that recounts
 # the summaries once its writes are done (see lt.lead.report.mixin._lt_report_summaries_recounted).
 LT_SUMMARIES_PAUSED = "lead_tracking.summaries_paused"

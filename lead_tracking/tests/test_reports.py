@@ -581,6 +581,24 @@ class TestReports(LeadTrackingCase):
         self.assertFalse(partnership._lt_summary_answers([], ["reseller_id"], ["median_answer_hours:max"], (), None))
         self.assertFalse(partnership._lt_summary_answers([], ["date_assigned:month"], ["__count"], (), None))
 
+    def test_summaries_reinstalled(self):
+        """A module update reinstalls each summary: its table comes back filled as the lines count, and
+        its new triggers follow the writes made after it."""
+        cr = self.env.cr
+        for summary in self.env["lt.lead.report.mixin"]._lt_report_summaries():
+            cr.execute(summary.rows())
+            rows = sorted(cr.fetchall(), key=repr)
+            self.assertTrue(rows, summary.table)
+            summary.install(cr)
+            cr.execute(summary.rows())
+            self.assertEqual(sorted(cr.fetchall(), key=repr), rows, summary.table)
+            self.assertEqual(summary.mismatches(cr), 0, summary.table)
+        self.leads[0].write({"user_id": self.salesman_all.id, "probability": 64, "expected_revenue": 999})
+        self.activities[1].date_deadline = self.today - timedelta(days=4)
+        self.activities[2].unlink()
+        self.env.flush_all()
+        self._assert_summaries_match()
+
     def test_summaries_large_statements(self):
         """Statements of more rows than LT_SUMMARY_STATIC_ROWS take the triggers' other path (planned for
         their own rows): inserts, updates and deletes of that many leads and activities are followed."""
