@@ -4,7 +4,7 @@
 import psycopg2
 
 from odoo import exceptions
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import LtAssignmentCase
 
@@ -360,3 +360,36 @@ class TestAssignment(LtAssignmentCase):
             self.assertEqual(lead.type, "lead")
         self._run()
         self.assertFalse(leads.filtered(lambda lead: not lead.user_id))
+
+    def test_multi_company_teams(self):
+        """Teams of two companies: each lead goes to a team whose domain takes it, to a member of that
+        team, and ends in the company crm's own rules give it (the team's, whatever it had)."""
+        company2 = self.env["res.company"].create({"name": "LT Assignment Company 2"})
+        seller2 = new_test_user(self.env, login="lt_seller_company2", groups="sales_team.group_sale_salesman",
+                                company_id=company2.id, company_ids=[(6, 0, company2.ids)])
+        self.team.assignment_domain = f"[('company_id', '!=', {company2.id})]"
+        team2 = self.env["crm.team"].create({
+            "name": "LT Company 2 Team", "company_id": company2.id,
+            "assignment_domain": f"[('company_id', 'in', [{company2.id}, False])]",
+            "crm_team_member_ids": [(0, 0, {"user_id": seller2.id, "assignment_max": 30})],
+        })
+        own = self._leads(2, company_id=company2.id)
+        loose = self._leads(2, company_id=False)
+        first = self._leads(2, company_id=self.company.id)
+        self._run(self.team | team2)
+        self.assertEqual(own.team_id, team2)
+        self.assertEqual(own.user_id, seller2)
+        self.assertEqual(first.team_id, self.team)
+        self.assertEqual(set(own.mapped("company_id")), {company2})
+        self.assertEqual(set(first.mapped("company_id")), {self.company})
+        for lead in own | loose | first:
+            self.assertTrue(lead.user_id, lead.name)
+            self.assertIn(lead.user_id, lead.team_id.crm_team_member_ids.user_id)
+            self.assertEqual(lead.company_id, lead.team_id.company_id)
+            # the company crm's own compute would give the lead as it now stands
+            mirror = self.env["crm.lead"].new({
+                "team_id": lead.team_id.id, "user_id": lead.user_id.id,
+                "partner_id": lead.partner_id.id, "company_id": lead.company_id.id,
+            })
+            mirror._compute_company_id()
+            self.assertEqual(mirror.company_id, lead.company_id, lead.name)
