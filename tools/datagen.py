@@ -806,9 +806,10 @@ def update_probabilities(env):
 # ---------------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------------
-def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose=True):
+def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose=True, resellers=None):
     """Add ``leads`` generated leads and ``activities`` activities to the database of ``cr``.
 
+    ``resellers``: hand leads to generated resellers (default: when lead_tracking is installed).
     Returns a dict of figures (counts and seconds per step).  The caller commits (a big load also
     commits once, before rebuilding the indexes)."""
     from odoo import SUPERUSER_ID, api
@@ -820,7 +821,9 @@ def generate(cr, leads, activities, seed=42, refresh_lead_tracking=True, verbose
     started = time.monotonic()
     now = env.cr.now().replace(microsecond=0)
     ref = _reference_data(env, rnd, leads)
-    if "reseller_id" in env["crm.lead"]._fields:  # lead_tracking is installed
+    if resellers is None:
+        resellers = "reseller_id" in env["crm.lead"]._fields  # lead_tracking is installed
+    if resellers:
         ref["resellers"] = _Resellers(env, seed, leads, ref["countries"])
     figures["reference_s"] = round(time.monotonic() - started, 1)
     say(f"reference data ready ({figures['reference_s']} s)")
