@@ -3,6 +3,7 @@ from datetime import date, datetime, time
 
 from odoo import _, api, fields, models
 from odoo.models import parse_read_group_spec
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ._common import (
@@ -21,6 +22,13 @@ LT_SUMMARY_KEY_AGGREGATES = {"sum", "avg", "count", "max", "min", "bool_and", "b
 LT_SUMMARY_MEASURE_AGGREGATES = {"sum", "avg", "count"}
 # Group-by granularities a day key answers (without a time zone): whole days and longer.
 LT_SUMMARY_DAY_GRANULARITIES = {None, "day", "week", "month", "quarter", "year"}
+# Models the lines point to that hold few records (the reports' dimensions): a condition on their
+# fields is resolved to their ids before the lines are read (see _lt_resolve_dimensions).
+LT_REPORT_DIMENSIONS = {
+    "res.users", "crm.team", "crm.tag", "crm.stage", "crm.lost.reason", "utm.source", "utm.medium",
+    "utm.campaign", "res.company", "res.country", "res.country.state", "mail.activity.type",
+    "crm.reseller.level", "crm.reseller.activation",
+}
 
 
 class LtLeadReportMixin(models.AbstractModel):
@@ -264,7 +272,36 @@ class LtLeadReportMixin(models.AbstractModel):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
         self._lt_without_jit()
-        return super()._search(domain, offset, limit, order, access_rights_uid)
+        return super()._search(self._lt_resolve_dimensions(domain), offset, limit, order, access_rights_uid)
+
+    @api.model
+    def _lt_resolve_dimensions(self, domain):
+        """``domain`` with each condition on a dimension's fields (``team_id.name ilike Europe``,
+        ``tag_ids ilike 20``) replaced by the ids it selects, searched as Odoo's own subquery would
+        search them. Given ids, PostgreSQL reads the lines through the column's index in one pass;
+        given a subquery, it joins the dimension first and probes the lines once per dimension row
+        (the "Good leads" favourite at 1,000,000 leads: 1.18 s, 0.83 s with ids)."""
+        result = []
+        for leaf in domain:
+            if not (isinstance(leaf, (list, tuple)) and len(leaf) == 3 and isinstance(leaf[0], str)):
+                result.append(leaf)
+                continue
+            path, operator, value = leaf
+            name, _dot, rest = path.partition(".")
+            field = self._fields.get(name)
+            if not (field and field.type in ("many2one", "many2many") and field.comodel_name in LT_REPORT_DIMENSIONS):
+                result.append(leaf)
+            elif rest:  # Odoo: the lines whose record is any of those matching the rest of the path
+                ids = self.env[field.comodel_name].with_context(active_test=False)._search([(rest, operator, value)])
+                result.append((name, "in", list(ids)))
+            elif field.type == "many2many" and isinstance(value, str):  # Odoo: a name search of the records
+                negative = operator in expression.NEGATIVE_TERM_OPERATORS
+                positive = expression.TERM_OPERATORS_NEGATION[operator] if negative else operator
+                ids = self.env[field.comodel_name]._name_search(value, field.get_domain_list(self), positive)
+                result.append((name, "not in" if negative else "in", list(ids)))
+            else:
+                result.append(leaf)
+        return result
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         self._lt_without_jit()

@@ -11,7 +11,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from lxml import etree
 
-from odoo import fields, http
+from odoo import fields, http, models
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -1022,6 +1022,33 @@ class TestReports(LeadTrackingCase):
                 for group in groups:
                     self.assertEqual(report.search_count(group["__domain"]), group["__count"],
                                      f"{model} by {groupby}: {group[groupby]}")
+
+    def test_dimension_conditions_resolved(self):
+        """Conditions on a dimension (team, salesperson, tags...) are read as ids, and select the lines
+        Odoo's own subqueries select, negative ones included."""
+        self.leads[:3].write({"tag_ids": [(0, 0, {"name": "LT size 20-50"})]})
+        self.leads[3].write({"tag_ids": [(0, 0, {"name": "LT other"})]})
+        self.salesman_all.sudo().active = False
+        domains = [
+            [("team_id.name", "ilike", self.team.name[:5])],
+            [("team_id.name", "not ilike", self.team.name[:5])],
+            [("user_id.active", "=", True)],
+            [("tag_ids", "ilike", "20")],
+            [("tag_ids", "not ilike", "20")],
+            [("tag_ids.name", "=", "LT other")],
+            ["|", ("user_id.login", "=", self.salesman.login), "!", ("tag_ids", "ilike", "other")],
+        ]
+        report = self.env["crm.lead.distribution.report"]
+        ours = [("lead_id", "in", self.leads.ids)]
+        for domain in domains:
+            resolved = report._lt_resolve_dimensions(domain)
+            self.assertNotIn(".", " ".join(str(leaf[0]) for leaf in resolved if isinstance(leaf, tuple)), domain)
+            odoo = models.BaseModel._search(report, ours + domain)
+            found = report.search(ours + domain)
+            self.assertEqual(found, report.browse(odoo), domain)
+        self.assertEqual(len(report.search(ours + [("tag_ids", "ilike", "20")])), 3)
+        self.assertTrue(report.search(ours + [("user_id.active", "=", True)]))
+        self.assertFalse(report.search(ours + [("user_id.active", "=", True), ("user_id", "=", self.salesman_all.id)]))
 
     # ------------------------------------------------------------------ export, demo, indexes
     def test_export_demo_indexes(self):
