@@ -256,15 +256,21 @@ class CrmLead(models.Model):
         if lifecycle:
             self.env["res.partner"]._lt_invalidate_lifecycle()
 
+    @api.model
+    def _lt_tier_sql(self, probability):
+        """SQL of the tier of a lead of ``probability`` (SQL) in the company aliased ``c``."""
+        return SQL(
+            "CASE WHEN COALESCE(%(p)s, 0) >= c.lt_score_hot_threshold THEN 'hot' "
+            "WHEN COALESCE(%(p)s, 0) >= c.lt_score_warm_threshold THEN 'warm' ELSE 'cold' END",
+            p=probability,
+        )
+
     def _lt_refresh_query(self, lifecycle=False, company_ids=None, tiers=True, quality=True):
         """The UPDATE of ``_lt_refresh_leads`` (all leads when ``self`` is empty)."""
         lead_ids = self.ids
         values = {}
         if tiers:
-            values["score_tier"] = SQL(
-                "CASE WHEN COALESCE(l.probability, 0) >= c.lt_score_hot_threshold THEN 'hot' "
-                "WHEN COALESCE(l.probability, 0) >= c.lt_score_warm_threshold THEN 'warm' ELSE 'cold' END"
-            )
+            values["score_tier"] = self._lt_tier_sql(SQL("l.probability"))
         if quality:
             values["is_quality_lead"] = self._lt_quality_sql(company_ids)
         where = [SQL("c.id = COALESCE(l.company_id, %s)", self.env.company.id)]

@@ -39,6 +39,9 @@ LT_DIGEST_LEADS = 20
 LT_SAMPLE_LEADS = 20
 # Columns lead_tracking refreshes after SQL writes (a member domain may read them).
 LT_REFRESHED_FIELDS = ("score_tier", "is_quality_lead")
+# What a lead's new team changes before its salesperson is chosen: a member domain reading one of
+# these sees the written team (see crm.team._lt_assign_deferred_teams).
+LT_TEAM_DEPENDENT_FIELDS = ("team_id", "company_id", "stage_id", "probability", *LT_REFRESHED_FIELDS)
 
 
 def lt_assign_domain(text):
@@ -68,6 +71,9 @@ class LtAssignRun:
     merges: list = field(default_factory=list)  # (head id, candidate ids, merged ids)
     fixed_leads: set = field(default_factory=set)  # candidates already in their team
     allocated: dict = field(default_factory=dict)  # lead id -> team given in this run
+    # lead id -> (automated probability, probability) in its new team, for the leads whose team is
+    # written with the salesperson (see _lt_assign_deferred_teams)
+    probabilities: dict = field(default_factory=dict)
     team_match: dict = field(default_factory=dict)  # team id -> team-less candidates matching (None: all)
     plan: object = None
     written: list = field(default_factory=list)
@@ -587,9 +593,14 @@ class CrmTeam(models.Model):
         if not allocated:
             return candidates
         run.allocated = allocated
-        self._lt_assign_write_teams(run, allocated)
         Lead = self.env["crm.lead"]
-        probabilities = Lead._lt_assign_update_probabilities(list(allocated))
+        deferred = self._lt_assign_deferred_teams(run, allocated)
+        if len(deferred) < len(allocated):
+            self._lt_assign_write_teams(run, {lid: tid for lid, tid in allocated.items() if lid not in deferred})
+        probabilities = Lead._lt_assign_update_probabilities([lid for lid in allocated if lid not in deferred])
+        if deferred:  # their team and probability are written with the salesperson, in one UPDATE
+            run.probabilities = Lead._lt_assign_update_probabilities(list(deferred), teams=deferred)
+            probabilities.update({lid: probability for lid, (_auto, probability) in run.probabilities.items()})
         if any(name in (text or "") for text in run.member_domains.values() for name in LT_REFRESHED_FIELDS):
             Lead.browse(allocated)._lt_refresh_leads()  # member domains read our columns: fresh ones
             self.env.cr.execute(SQL(
@@ -603,6 +614,18 @@ class CrmTeam(models.Model):
                 for row in candidates
             ]
         return sorted(fresh, key=lambda row: (-row.probability, row.create_date, row.id))
+
+    def _lt_assign_deferred_teams(self, run, allocated):
+        """The allocated leads whose team need not be written before the salespeople are chosen: all of
+        them unless a member's domain reads what the team changes (then the leads are matched on their
+        written rows), except leads without a stage, which get the team's first stage first (the stage
+        is one of naive Bayes' variables)."""
+        texts = [*run.member_domains.values(), *run.preferred_domains.values()]
+        if any(name in (text or "") for text in texts for name in LT_TEAM_DEPENDENT_FIELDS):
+            return {}
+        self.env.cr.execute("SELECT id FROM crm_lead WHERE id = ANY(%s) AND stage_id IS NULL", [list(allocated)])
+        stageless = {row[0] for row in self.env.cr.fetchall()}
+        return {lid: tid for lid, tid in allocated.items() if lid not in stageless}
 
     def _lt_assign_write_teams(self, run, allocated):
         """Team, company and (when missing) first stage of newly allocated leads, in one UPDATE."""
@@ -721,7 +744,7 @@ class CrmTeam(models.Model):
         with cr.savepoint() if run.only is None else contextlib.nullcontext():
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
-                self._lt_assign_write_batch(batch, stages, run.now)
+                self._lt_assign_write_batch(batch, stages, run.now, run.probabilities)
                 self._lt_assign_subscribe(batch, subtype_ids)
                 if not preview:
                     self._lt_assign_track(run, batch)
@@ -739,8 +762,11 @@ class CrmTeam(models.Model):
             self.env["crm.lead"].browse([row[0] for row in rows])._lt_refresh_leads(lifecycle=customers)
         run.written = rows
 
-    def _lt_assign_write_batch(self, batch, stages, now):
-        self.env.cr.execute(
+    def _lt_assign_write_batch(self, batch, stages, now, probabilities):
+        """Team, salesperson, reason, stage, conversion and (for the leads whose team was not written
+        before) crm's probability and the tier it gives, of a batch of planned leads, in one UPDATE."""
+        probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
+        self.env.cr.execute(SQL(
             """UPDATE crm_lead l
                   SET team_id = v.team_id,
                       company_id = COALESCE(t.company_id, l.company_id),
@@ -756,22 +782,29 @@ class CrmTeam(models.Model):
                       day_open = CASE WHEN v.user_id <> 0
                                       THEN FLOOR(EXTRACT(EPOCH FROM (%(now)s - l.create_date)) / 86400)
                                       ELSE l.day_open END,
+                      automated_probability = COALESCE(v.automated, l.automated_probability),
+                      probability = %(probability)s,
+                      score_tier = CASE WHEN v.automated IS NULL THEN l.score_tier ELSE %(tier)s END,
                       write_uid = %(uid)s,
                       write_date = %(now)s
                  FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(reasons)s::text[],
-                             %(stages)s::int[]) AS v(id, team_id, user_id, reason, stage_id)
-                 JOIN crm_team t ON t.id = v.team_id
-                WHERE l.id = v.id""",
-            {
-                "now": now,
-                "uid": self.env.uid,
-                "ids": [row[0] for row in batch],
-                "teams": [row[1] for row in batch],
-                "users": [row[2] for row in batch],
-                "reasons": [row[3] for row in batch],
-                "stages": [stages[row[1]] for row in batch],
-            },
-        )
+                             %(stages)s::int[], %(automated)s::float8[], %(probabilities)s::float8[])
+                      AS v(id, team_id, user_id, reason, stage_id, automated, probability)
+                 JOIN crm_team t ON t.id = v.team_id, res_company c
+                WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
+            probability=probability,
+            tier=self.env["crm.lead"]._lt_tier_sql(probability),
+            company=self.env.company.id,
+            automated=[probabilities.get(row[0], (None, None))[0] for row in batch],
+            probabilities=[probabilities.get(row[0], (None, None))[1] for row in batch],
+            now=now,
+            uid=self.env.uid,
+            ids=[row[0] for row in batch],
+            teams=[row[1] for row in batch],
+            users=[row[2] for row in batch],
+            reasons=[row[3] for row in batch],
+            stages=[stages[row[1]] for row in batch],
+        ))
 
     def _lt_assign_subscribe(self, batch, subtype_ids):
         """crm subscribes the new salesperson (without notifying) when it assigns a lead."""

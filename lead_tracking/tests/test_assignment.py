@@ -393,3 +393,33 @@ class TestAssignment(LtAssignmentCase):
             })
             mirror._compute_company_id()
             self.assertEqual(mirror.company_id, lead.company_id, lead.name)
+
+    def test_probability_in_the_new_team(self):
+        """The team picks crm's frequency table: after a run each lead holds the probability crm computes
+        for it in its new team (a hand-set one kept), whether the team was written before the salespeople
+        were chosen (a member domain reads the probability) or with them, in one UPDATE."""
+        Frequency = self.env["crm.lead.scoring.frequency"]
+        other_team = self.env["crm.team"].create({"name": "LT Frequency Team", "assignment_optout": True})
+        stage = str(self.env["crm.stage"].search([("team_id", "=", False)], order="sequence, id", limit=1).id)
+        Frequency.create([
+            {"variable": "stage_id", "value": stage, "team_id": self.team.id, "won_count": 90.1, "lost_count": 10.1},
+            {"variable": "stage_id", "value": stage, "team_id": other_team.id, "won_count": 5.1, "lost_count": 95.1},
+        ])
+        for member_domain in (False, "[('probability', '>=', 0)]"):
+            self.m_alex.assignment_domain = member_domain
+            leads = self._leads(4)
+            leads.invalidate_recordset()
+            before = dict(zip(leads.ids, leads.mapped("automated_probability"), strict=True))
+            hand_set = leads[0]
+            hand_set.probability = 33
+            self._run()
+            leads.invalidate_recordset()
+            self.assertFalse(leads.filtered(lambda lead, team=self.team: lead.team_id != team))
+            expected = leads._pls_get_naive_bayes_probabilities()
+            for lead in leads:
+                self.assertAlmostEqual(lead.automated_probability, expected[lead.id], places=2, msg=member_domain)
+                self.assertNotAlmostEqual(lead.automated_probability, before[lead.id], places=0, msg=member_domain)
+                self.assertEqual(lead.probability, 33 if lead == hand_set else lead.automated_probability)
+                hot, warm = self.company.lt_score_hot_threshold, self.company.lt_score_warm_threshold
+                tier = "hot" if lead.probability >= hot else "warm" if lead.probability >= warm else "cold"
+                self.assertEqual(lead.score_tier, tier)
