@@ -14,7 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.addons.lead_tracking.models.assignment_planner import (
+    CAPACITY,
+    NO_MEMBER_DOMAIN,
     NO_TEAM,
+    OPTOUT,
+    PREFERRED,
     QUALITY_SHARE,
     UNASSIGNED_REASONS,
     CandidateGroup,
@@ -273,6 +277,69 @@ def test_chain_frees_quota_for_a_waiting_lead():
     ]
     plan = plan_assignment(members, teams, groups)
     assert {d.lead_id: d.member_id for d in plan.decisions} == {2: 2, 1: 1}
+
+
+def test_claimed_lead_reclaimed_after_rebalance():
+    """Lead 3 is claimed by member 2 only, who is full when it is placed: member 1 takes it. The
+    fairness step then moves lead 1 (claimed by 2 and 3) from member 2 to member 3, which gives member 2
+    room again: lead 3 goes back to its claimer."""
+    members = [MemberSlot(1, 1, 101, 4, 1), MemberSlot(2, 1, 102, 4, 2), MemberSlot(3, 1, 103, 2, 1)]
+    teams = [TeamSlot(1, 10, (1, 2, 3))]
+    groups = [
+        CandidateGroup((1,), (False,), (1,), frozenset({1, 2, 3}), frozenset({1}), preferred=frozenset({2, 3})),
+        CandidateGroup((2,), (False,), (1,), frozenset({1, 2, 3}), frozenset({1}), preferred=frozenset({2})),
+        CandidateGroup((3,), (False,), (1,), frozenset({1, 2}), frozenset({1}), preferred=frozenset({2})),
+    ]
+    plan = plan_assignment(members, teams, groups)
+    assert {d.lead_id: d.member_id for d in plan.decisions} == {1: 3, 2: 2, 3: 2}
+    assert {d.lead_id: d.reason for d in plan.decisions} == {1: PREFERRED, 2: PREFERRED, 3: PREFERRED}
+    _assert_claimed_leads_to_claimers(plan, groups)
+
+
+def test_team_only_leads_to_the_least_allocated_team():
+    """Leads no salesperson can take go to the matching team with the lowest allocation for its
+    capacity (ties to the lowest id), a group to one team; leads already in a team stay there and do
+    not count. Each says why it has no salesperson."""
+    teams = [TeamSlot(1, 10, ()), TeamSlot(2, 30, ()), TeamSlot(3, 10, (7,))]
+    members = [MemberSlot(7, 3, 107, 10, 0)]
+    groups = [CandidateGroup((i,), (False,), (1, 2)) for i in range(1, 9)]
+    groups.append(CandidateGroup((20, 21), (False, False), (1, 2)))
+    groups.append(CandidateGroup((30,), (False,), (1,), fixed_team=1))
+    plan = plan_assignment(members, teams, groups)
+    team_of = {d.lead_id: d.team_id for d in plan.decisions}
+    assert [team_of[i] for i in range(1, 9)] == [2, 2, 1, 2, 2, 2, 1, 2]
+    assert team_of[20] == team_of[21] == 2
+    assert team_of[30] == 1
+    assert (plan.teams[1].allocated, plan.teams[2].allocated) == (2, 8)
+    assert {d.reason for d in plan.decisions} == {OPTOUT}
+    assert plan.unassigned == {NO_TEAM: 0, OPTOUT: 11, NO_MEMBER_DOMAIN: 0, CAPACITY: 0}
+
+
+def test_unassigned_reasons():
+    """Why a lead stays without a salesperson: no team matches; its team has nobody in the run; no
+    member's domain takes it; every member that could is full. A lead a salesperson already opened
+    only gets a team: it waits for capacity, whatever the member domains say."""
+    members = [MemberSlot(1, 1, 101, 10, 0), MemberSlot(2, 2, 102, 10, 1)]
+    teams = [TeamSlot(1, 10, (1,)), TeamSlot(2, 10, (2,)), TeamSlot(3, 10, ())]
+    groups = [
+        CandidateGroup((1,), (False,), ()),
+        CandidateGroup((2,), (False,), (3,)),
+        CandidateGroup((3,), (False,), (1,)),
+        CandidateGroup((4,), (False,), (1,), frozenset(), frozenset({1})),
+        CandidateGroup((5,), (False,), (1,), open=False),
+        CandidateGroup((6,), (False,), (2,), frozenset({2}), frozenset({2})),
+        CandidateGroup((7,), (False,), (2,), frozenset({2}), frozenset({2})),
+    ]
+    plan = plan_assignment(members, teams, groups)
+    reasons = {d.lead_id: (d.team_id, d.member_id, d.reason) for d in plan.decisions}
+    assert reasons[1] == (0, 0, NO_TEAM)
+    assert reasons[2] == (3, 0, OPTOUT)
+    assert reasons[3] == (1, 0, NO_MEMBER_DOMAIN)
+    assert reasons[4] == (1, 0, CAPACITY)
+    assert reasons[5] == (1, 0, CAPACITY)
+    assert reasons[6][:2] == (2, 2)
+    assert reasons[7] == (2, 0, CAPACITY)
+    assert plan.unassigned == {NO_TEAM: 1, OPTOUT: 1, NO_MEMBER_DOMAIN: 1, CAPACITY: 3}
 
 
 def test_lead_preferred_by_an_unlimited_member_never_swapped_to_another():
