@@ -185,6 +185,48 @@ class TestNaiveBayes(unittest.TestCase):
                                    log_loss([p for p, _w in kept], [1 if w else 0 for _p, w in kept]))
 
 
+    def test_no_team_reads_every_team(self):
+        """Counts kept for leads of no team (0) never stand for them alone: such a lead is scored on
+        every team's counts; odds with no win at all are unknown too."""
+        freq = Frequencies()
+        freq.add_prior(0, 90, 1)
+        freq.add_prior(1, 10, 30)
+        totals = freq.totals()
+        self.assertAlmostEqual(probability(freq, totals, 0, {}, ()), 100.2 / 131.4)
+        self.assertAlmostEqual(probability(freq, totals, 1, {}, ()), 10.1 / 40.2)
+        only_lost = Frequencies()
+        only_lost.add_prior(1, 0, 3)
+        only_lost.prior[1][0] = only_lost.prior[ALL_TEAMS][0] = 0.0
+        self.assertIsNone(logit(only_lost, only_lost.totals(), 1, {}, ()))
+
+    def test_evaluator_score_measures_and_cache(self):
+        """A set's score holds the four measures of its probabilities, the same whatever the order or
+        repetitions of its variables (read once)."""
+        freq = Frequencies()
+        freq.add_prior(1, 20, 20)
+        freq.add(1, "country_id", "1", 15, 5)
+        freq.add(1, "country_id", "2", 5, 15)
+        freq.add(1, "source_id", "1", 10, 10)
+        leads = [(1, {"country_id": ["1"], "source_id": ["1"]}, True),
+                 (1, {"country_id": ["2"], "source_id": ["1"]}, False),
+                 (1, {"country_id": ["1"]}, False),
+                 (9, {"country_id": ["2"]}, True)]
+        evaluator = Evaluator(freq, leads, ("country_id", "source_id"))
+        outcomes = [1, 0, 0, 1]
+        probabilities = evaluator.probabilities(("country_id",))
+        score = evaluator.score(("country_id", "source_id", "country_id"))
+        self.assertIs(score, evaluator.score(("source_id", "country_id")))
+        self.assertEqual(score["count"], 4)
+        both = evaluator.probabilities(("country_id", "source_id"))
+        self.assertAlmostEqual(score["log_loss"], log_loss(both, outcomes))
+        self.assertAlmostEqual(score["brier"], brier(both, outcomes))
+        self.assertAlmostEqual(score["auc"], auc(both, outcomes))
+        self.assertAlmostEqual(score["auc"], 0.5)  # one pair right, two tied, one wrong
+        alone = evaluator.score(("country_id",))
+        self.assertAlmostEqual(alone["brier"], brier(probabilities, outcomes))
+        self.assertNotEqual(alone["brier"], evaluator.score(())["brier"])
+
+
 class TestRecommend(unittest.TestCase):
     def test_greedy_with_a_margin(self):
         gains = {"a": 0.30, "b": 0.10, "c": 0.001}
@@ -194,6 +236,15 @@ class TestRecommend(unittest.TestCase):
 
         self.assertEqual(recommend(score, ("c", "b", "a")), ["a", "b"])  # c gains under half a percent
         self.assertEqual(recommend(lambda variables: 1.0 + len(variables), ("a", "b")), [])
+
+    def test_ties_all_helpful_and_the_margin_itself(self):
+        """Equal gains go in name order; when every variable helps, all are chosen; a gain of exactly
+        the margin is not enough."""
+        self.assertEqual(recommend(lambda variables: 1.0 - 0.1 * len(variables), ("b", "c", "a")), ["a", "b", "c"])
+        self.assertEqual(recommend(lambda variables: 1.0 - 0.1 * len(variables), ()), [])
+        self.assertEqual(recommend(lambda variables: 1.0 - 0.25 * len(set(variables) & {"x"}), ("x",), margin=0.25), [])
+        self.assertEqual(recommend(lambda variables: 1.0 - 0.26 * len(set(variables) & {"x"}), ("x",), margin=0.25),
+                         ["x"])
 
     def test_interaction_is_followed(self):
         """Greedy reads each step's score with what is chosen already: b only helps after a."""
