@@ -1007,8 +1007,8 @@ def _database_exists(config, dbname):
         return bool(cr.fetchone())
 
 
-def main(argv=None):
-    """Entry point of ``make data``."""
+def parse_args(argv=None):
+    """``make data``'s options; ``activities`` defaults to as many as leads."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="lead_tracking_data", help="database (created with crm if missing)")
     parser.add_argument("--leads", type=int, default=100_000)
@@ -1021,7 +1021,15 @@ def main(argv=None):
     parser.add_argument("--config", help="use this Odoo configuration file and its server instead of .run/pg")
     parser.add_argument("--capacity", type=int, default=24_000, help="total member capacity of the assignment scenario")
     args = parser.parse_args(argv)
-    activities = args.leads if args.activities is None else args.activities
+    if args.activities is None:
+        args.activities = args.leads
+    return args
+
+
+def main(argv=None):
+    """Entry point of ``make data``."""
+    args = parse_args(argv)
+    activities = args.activities
 
     from . import pg
     from .odoo_env import environment, require_odoo, write_config

@@ -109,6 +109,19 @@ class TestDatagen(TransactionCase):
         strip = [{k: v for k, v in row.items() if k != "id"} for row in first]
         self.assertEqual(strip, [{k: v for k, v in row.items() if k != "id"} for row in second])
 
+    def test_options(self):
+        """``make data``'s options as its help says: activities as many as leads unless given, the
+        seed, the database, lead_tracking, the assignment scenario and its capacity."""
+        args = self.datagen.parse_args(["--leads", "500"])
+        self.assertEqual((args.leads, args.activities, args.seed, args.db), (500, 500, 42, "lead_tracking_data"))
+        self.assertEqual((args.assignment, args.capacity, args.lead_tracking, args.config), (None, 24_000, False, None))
+        args = self.datagen.parse_args(["--leads", "500", "--activities", "0", "--seed", "7", "--db", "other",
+                                        "--lead-tracking", "--assignment", "300", "--capacity", "900"])
+        self.assertEqual((args.activities, args.seed, args.db, args.lead_tracking), (0, 7, "other", True))
+        self.assertEqual((args.assignment, args.capacity), (300, 900))
+        with self.assertRaises(SystemExit):
+            self.datagen.parse_args(["--leads", "many"])
+
     def test_same_columns_without_resellers(self):
         """Without lead_tracking's resellers, the same seed gives the same leads in every other column
         (the benches compare crm with and without the addon on the same data); addresses are numbered
