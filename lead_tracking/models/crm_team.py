@@ -51,7 +51,7 @@ def lt_assign_domain(text):
 
 # One candidate lead as the run reads it: quality flag, normalized email, customer, and whether no
 # salesperson opened it yet (crm only gives such leads to salespeople).
-LtCandidate = namedtuple("LtCandidate", "id team_id quality email partner_id open probability create_date")
+LtCandidate = namedtuple("LtCandidate", "id team_id quality email partner_id open probability create_date stageless")
 
 
 @dataclass
@@ -433,7 +433,7 @@ class CrmTeam(models.Model):
     def _lt_assign_candidate_select(self):
         return SQL(
             "SELECT l.id, l.team_id, COALESCE(l.is_quality_lead, FALSE), l.email_normalized, l.partner_id,"
-            " l.date_open IS NULL, COALESCE(l.probability, 0), l.create_date"
+            " l.date_open IS NULL, COALESCE(l.probability, 0), l.create_date, l.stage_id IS NULL"
             " FROM crm_lead l LEFT JOIN crm_stage s ON s.id = l.stage_id"
             " WHERE l.active AND l.user_id IS NULL AND s.is_won IS NOT TRUE"
         )
@@ -594,7 +594,7 @@ class CrmTeam(models.Model):
             return candidates
         run.allocated = allocated
         Lead = self.env["crm.lead"]
-        deferred = self._lt_assign_deferred_teams(run, allocated)
+        deferred = self._lt_assign_deferred_teams(run, candidates, allocated)
         if len(deferred) < len(allocated):
             self._lt_assign_write_teams(run, {lid: tid for lid, tid in allocated.items() if lid not in deferred})
         probabilities = Lead._lt_assign_update_probabilities([lid for lid in allocated if lid not in deferred])
@@ -615,17 +615,19 @@ class CrmTeam(models.Model):
             ]
         return sorted(fresh, key=lambda row: (-row.probability, row.create_date, row.id))
 
-    def _lt_assign_deferred_teams(self, run, allocated):
-        """The allocated leads whose team need not be written before the salespeople are chosen: all of
-        them unless a member's domain reads what the team changes (then the leads are matched on their
-        written rows), except leads without a stage, which get the team's first stage first (the stage
-        is one of naive Bayes' variables)."""
-        texts = [*run.member_domains.values(), *run.preferred_domains.values()]
-        if any(name in (text or "") for text in texts for name in LT_TEAM_DEPENDENT_FIELDS):
-            return {}
-        self.env.cr.execute("SELECT id FROM crm_lead WHERE id = ANY(%s) AND stage_id IS NULL", [list(allocated)])
-        stageless = {row[0] for row in self.env.cr.fetchall()}
-        return {lid: tid for lid, tid in allocated.items() if lid not in stageless}
+    def _lt_assign_deferred_teams(self, run, candidates, allocated):
+        """The allocated leads whose team need not be written before the salespeople are chosen: those
+        of teams where no member's domain reads what the team changes (elsewhere the leads are matched
+        on their written rows), but for leads without a stage, which get the team's first stage
+        first (the stage is one of naive Bayes' variables)."""
+        reading = {
+            run.members[mid].team_id
+            for domains in (run.member_domains, run.preferred_domains)
+            for mid, text in domains.items()
+            if mid in run.members and any(name in (text or "") for name in LT_TEAM_DEPENDENT_FIELDS)
+        }
+        stageless = {row.id for row in candidates if row.stageless}
+        return {lid: tid for lid, tid in allocated.items() if tid not in reading and lid not in stageless}
 
     def _lt_assign_write_teams(self, run, allocated):
         """Team, company and (when missing) first stage of newly allocated leads, in one UPDATE."""
