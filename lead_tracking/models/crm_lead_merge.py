@@ -336,27 +336,41 @@ class CrmLead(models.Model):
             ]
             if not fields:
                 break
-            for field in fields:
-                self._lt_merge_flush_field(field)
+            self._lt_merge_flush_fields(fields)
         self.env.flush_all()
 
     @api.model
-    def _lt_merge_flush_field(self, field):
-        """One UPDATE for every dirty value of ``field`` (a column of crm_lead)."""
+    def _lt_merge_flush_fields(self, fields):
+        """One UPDATE for every dirty value of ``fields`` (columns of crm_lead): each row is rewritten
+        once, whatever the number of its columns that changed (a row version per column would cost a
+        new entry in each of crm_lead's indexes per column)."""
         cache = self.env.cache
-        ids = [id_ for id_ in cache.clear_dirty_field(field) if id_]
+        dirty = {field: {id_ for id_ in cache.clear_dirty_field(field) if id_} for field in fields}
+        ids = sorted(set().union(*dirty.values()))
         if not ids:
             return
-        field_cache = cache._get_field_cache(self, field)
-        values = [field.convert_to_column(field.convert_to_write(field_cache[id_], self.browse(id_)), self.browse(id_))
-                  for id_ in ids]
-        # as the ORM's flush, a write stamps write_uid and write_date (unless they are the field)
-        stamp = SQL("") if field.name in models.LOG_ACCESS_COLUMNS else SQL(
-            ", write_uid = %s, write_date = %s", self.env.uid, self.env.cr.now())
+        ident = SQL.identifier
+        # as the ORM's flush, a write stamps write_uid and write_date, unless it writes them itself
+        stamps = {"write_uid": self.env.uid, "write_date": self.env.cr.now()}
+        sets, arrays, names = [], [], []
+        for number, (field, field_ids) in enumerate(dirty.items()):
+            field_cache = cache._get_field_cache(self, field)
+            values = [
+                field.convert_to_column(field.convert_to_write(field_cache[id_], self.browse(id_)), self.browse(id_))
+                if id_ in field_ids else None
+                for id_ in ids
+            ]
+            value, flag = f"value{number}", f"dirty{number}"
+            otherwise = SQL("%s", stamps.pop(field.name)) if field.name in stamps else SQL("l.%s", ident(field.name))
+            sets.append(SQL("%s = CASE WHEN v.%s THEN v.%s ELSE %s END",
+                            ident(field.name), ident(flag), ident(value), otherwise))
+            flags = [id_ in field_ids for id_ in ids]
+            arrays += [SQL("%s::%s[]", values, SQL(field.column_type[0])), SQL("%s::bool[]", flags)]
+            names += [ident(value), ident(flag)]
+        sets += [SQL("%s = %s", ident(name), stamp) for name, stamp in stamps.items()]
         self.env.cr.execute(SQL(
-            "UPDATE crm_lead l SET %s = v.value%s FROM unnest(%s::int[], %s::%s[]) AS v(id, value)"
-            " WHERE l.id = v.id",
-            SQL.identifier(field.name), stamp, ids, values, SQL(field.column_type[0]),
+            "UPDATE crm_lead l SET %s FROM unnest(%s::int[], %s) AS v(id, %s) WHERE l.id = v.id",
+            SQL(", ").join(sets), ids, SQL(", ").join(arrays), SQL(", ").join(names),
         ))
 
     @api.model

@@ -765,8 +765,9 @@ class CrmTeam(models.Model):
         run.written = rows
 
     def _lt_assign_write_batch(self, batch, stages, now, probabilities):
-        """Team, salesperson, reason, stage, conversion and (for the leads whose team was not written
-        before) crm's probability and the tier it gives, of a batch of planned leads, in one UPDATE."""
+        """Team, salesperson, reason, stage, conversion, (for the leads whose team was not written
+        before) crm's probability, and the tier, of a batch of planned leads, in one UPDATE (the
+        refresh after it then rewrites only the leads whose quality changed)."""
         probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
         self.env.cr.execute(SQL(
             """UPDATE crm_lead l
@@ -786,7 +787,7 @@ class CrmTeam(models.Model):
                                       ELSE l.day_open END,
                       automated_probability = COALESCE(v.automated, l.automated_probability),
                       probability = %(probability)s,
-                      score_tier = CASE WHEN v.automated IS NULL THEN l.score_tier ELSE %(tier)s END,
+                      score_tier = %(tier)s,
                       write_uid = %(uid)s,
                       write_date = %(now)s
                  FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(reasons)s::text[],
