@@ -244,11 +244,14 @@ class Cluster:
         self.port = self.running_port()
         if self.port:
             wanted = server_settings(self.profile)["fsync"]
-            if self.execute("SHOW fsync")[0][0] == wanted:
-                return self.port
-            # a server left running with the other profile (a bench that stopped half-way): the figures
-            # must come from the settings asked for
-            self._run("pg_ctl", "-D", self.datadir, "-m", "fast", "-w", "stop", check=False)
+            if self.execute("SHOW fsync")[0][0] != wanted:
+                # another command uses this server with the other settings: stopping it would break
+                # that command, and figures taken on it would not be the settings asked for
+                raise PgError(
+                    f"The server of {self.datadir.parent} runs with other settings than {self.profile!r}: wait for "
+                    f"the command using it to end, or stop it (make clean stops every server of this checkout)."
+                )
+            return self.port
         self.init()
         self.port = free_port()
         options = " ".join(f"-c {key}={value}" for key, value in server_settings(self.profile).items())
