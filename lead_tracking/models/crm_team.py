@@ -40,7 +40,7 @@ LT_SAMPLE_LEADS = 20
 # Columns lead_tracking refreshes after SQL writes (a member domain may read them).
 LT_REFRESHED_FIELDS = ("score_tier", "is_quality_lead")
 # What a lead's new team changes before its salesperson is chosen: a member domain reading one of
-# these sees the written team (see crm.team._lt_assign_deferred_teams).
+# these sees the written team (see crm.team._lt_assign_allocate_write).
 LT_TEAM_DEPENDENT_FIELDS = ("team_id", "company_id", "stage_id", "probability", *LT_REFRESHED_FIELDS)
 
 
@@ -72,7 +72,7 @@ class LtAssignRun:
     fixed_leads: set = field(default_factory=set)  # candidates already in their team
     allocated: dict = field(default_factory=dict)  # lead id -> team given in this run
     # lead id -> (automated probability, probability) in its new team, for the leads whose team is
-    # written with the salesperson (see _lt_assign_deferred_teams)
+    # written with the salesperson (see _lt_assign_allocate_write)
     probabilities: dict = field(default_factory=dict)
     team_match: dict = field(default_factory=dict)  # team id -> team-less candidates matching (None: all)
     plan: object = None
@@ -593,16 +593,9 @@ class CrmTeam(models.Model):
         if not allocated:
             return candidates
         run.allocated = allocated
-        Lead = self.env["crm.lead"]
-        deferred = self._lt_assign_deferred_teams(run, candidates, allocated)
-        if len(deferred) < len(allocated):
-            self._lt_assign_write_teams(run, {lid: tid for lid, tid in allocated.items() if lid not in deferred})
-        probabilities = Lead._lt_assign_update_probabilities([lid for lid in allocated if lid not in deferred])
-        if deferred:  # their team and probability are written with the salesperson, in one UPDATE
-            run.probabilities = Lead._lt_assign_update_probabilities(list(deferred), teams=deferred)
-            probabilities.update({lid: probability for lid, (_auto, probability) in run.probabilities.items()})
+        probabilities = self._lt_assign_allocate_write(run, candidates, allocated)
         if any(name in (text or "") for text in run.member_domains.values() for name in LT_REFRESHED_FIELDS):
-            Lead.browse(allocated)._lt_refresh_leads()  # member domains read our columns: fresh ones
+            self.env["crm.lead"].browse(allocated)._lt_refresh_leads()  # member domains read our columns
             self.env.cr.execute(SQL(
                 "%s AND l.id = ANY(%s)", self._lt_assign_candidate_select(), [row.id for row in candidates]
             ))
@@ -615,33 +608,66 @@ class CrmTeam(models.Model):
             ]
         return sorted(fresh, key=lambda row: (-row.probability, row.create_date, row.id))
 
-    def _lt_assign_deferred_teams(self, run, candidates, allocated):
-        """The allocated leads whose team need not be written before the salespeople are chosen: those
-        of teams where no member's domain reads what the team changes (elsewhere the leads are matched
-        on their written rows), but for leads without a stage, which get the team's first stage
-        first (the stage is one of naive Bayes' variables)."""
-        reading = {
+    def _lt_assign_allocate_write(self, run, candidates, allocated):
+        """crm's probability of each allocated lead in its new team, and the writes it needs before the
+        salespeople are chosen: none for the teams whose member domains do not read what the team
+        changes (the team, the probability and the tier go with the salesperson, in one UPDATE); one
+        UPDATE of team, probability and tier for the others; a lead without a stage gets its team and
+        the team's first stage (one of naive Bayes' variables) before crm reads it. Returns {lead id:
+        its probability now}."""
+        Lead = self.env["crm.lead"]
+        stageless = {row.id for row in candidates if row.stageless and row.id in allocated}
+        first = {lid: allocated[lid] for lid in stageless}
+        probabilities = {}
+        if first:
+            self._lt_assign_write_teams(run, first)
+            probabilities = Lead._lt_assign_update_probabilities(list(first))
+        rest = {lid: tid for lid, tid in allocated.items() if lid not in stageless}
+        computed = Lead._lt_assign_update_probabilities(list(rest), teams=rest) if rest else {}
+        reading = self._lt_assign_teams_reading_the_team(run)
+        early = {lid: tid for lid, tid in rest.items() if tid in reading}
+        if early:
+            self._lt_assign_write_teams(run, early, computed)
+        run.probabilities = {lid: values for lid, values in computed.items() if lid not in early}
+        probabilities.update({lid: probability for lid, (_automated, probability) in computed.items()})
+        return probabilities
+
+    @api.model
+    def _lt_assign_teams_reading_the_team(self, run):
+        """Teams where a member's (or preferred) domain reads what a lead's new team changes: their
+        leads are matched on rows written with the team first."""
+        return {
             run.members[mid].team_id
             for domains in (run.member_domains, run.preferred_domains)
             for mid, text in domains.items()
             if mid in run.members and any(name in (text or "") for name in LT_TEAM_DEPENDENT_FIELDS)
         }
-        stageless = {row.id for row in candidates if row.stageless}
-        return {lid: tid for lid, tid in allocated.items() if tid not in reading and lid not in stageless}
 
-    def _lt_assign_write_teams(self, run, allocated):
-        """Team, company and (when missing) first stage of newly allocated leads, in one UPDATE."""
+    def _lt_assign_write_teams(self, run, allocated, probabilities=None):
+        """Team, company and (when missing) first stage of newly allocated leads, and with
+        ``probabilities`` ({lead id: (automated, probability)}) crm's probability in the team and its
+        tier, in one UPDATE."""
         stages = self._lt_assign_stages(run, allocated.values())
-        self.env.cr.execute(
+        probabilities = probabilities or {}
+        probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
+        self.env.cr.execute(SQL(
             """UPDATE crm_lead l
                   SET team_id = v.team_id, company_id = COALESCE(t.company_id, l.company_id),
-                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)), write_uid = %s, write_date = %s
-                 FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(id, team_id, stage_id)
-                 JOIN crm_team t ON t.id = v.team_id
-                WHERE l.id = v.id""",
-            [self.env.uid, run.now, list(allocated), list(allocated.values()),
-             [stages[team_id] for team_id in allocated.values()]],
-        )
+                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)),
+                      automated_probability = COALESCE(v.automated, l.automated_probability),
+                      probability = %(probability)s, score_tier = %(tier)s,
+                      write_uid = %(uid)s, write_date = %(now)s
+                 FROM unnest(%(ids)s::int[], %(teams)s::int[], %(stages)s::int[], %(automated)s::float8[],
+                             %(probabilities)s::float8[]) AS v(id, team_id, stage_id, automated, probability)
+                 JOIN crm_team t ON t.id = v.team_id, res_company c
+                WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
+            probability=probability, tier=self.env["crm.lead"]._lt_tier_sql(probability),
+            uid=self.env.uid, now=run.now, company=self.env.company.id,
+            ids=list(allocated), teams=list(allocated.values()),
+            stages=[stages[team_id] for team_id in allocated.values()],
+            automated=[probabilities.get(lid, (None, None))[0] for lid in allocated],
+            probabilities=[probabilities.get(lid, (None, None))[1] for lid in allocated],
+        ))
         self.env["crm.lead"].invalidate_model()
 
     def _lt_assign_stages(self, run, team_ids):

@@ -412,7 +412,11 @@ class TestAssignment(LtAssignmentCase):
             before = dict(zip(leads.ids, leads.mapped("automated_probability"), strict=True))
             hand_set = leads[0]
             hand_set.probability = 33
+            stageless = leads[1]  # gets the team's first stage first: the stage is a naive Bayes variable
+            self.env.flush_all()
+            self.env.cr.execute("UPDATE crm_lead SET stage_id = NULL WHERE id = %s", [stageless.id])
             self._run()
+            self.assertEqual(stageless.stage_id.id, int(stage))
             leads.invalidate_recordset()
             self.assertFalse(leads.filtered(lambda lead, team=self.team: lead.team_id != team))
             expected = leads._pls_get_naive_bayes_probabilities()
