@@ -20,6 +20,8 @@ from odoo.addons.lead_tracking.models.assignment_planner import (
     OPTOUT,
     PREFERRED,
     QUALITY_SHARE,
+    QUOTA_LEFT,
+    SAME_GROUP,
     UNASSIGNED_REASONS,
     CandidateGroup,
     MemberSlot,
@@ -340,6 +342,40 @@ def test_unassigned_reasons():
     assert reasons[6][:2] == (2, 2)
     assert reasons[7] == (2, 0, CAPACITY)
     assert plan.unassigned == {NO_TEAM: 1, OPTOUT: 1, NO_MEMBER_DOMAIN: 1, CAPACITY: 3}
+
+
+def test_interchangeable_leads_picked_in_proportion():
+    """Members that take interchangeable leads get the hottest ones in proportion to what they take:
+    member 1 takes four, member 2 two, so member 2 gets the second and the fifth. Each decision says
+    how many leads its member had received before it."""
+    members = [MemberSlot(1, 1, 101, 10, 4, balancing=False), MemberSlot(2, 1, 102, 10, 2, balancing=False)]
+    everyone = frozenset({1, 2})
+    groups = [CandidateGroup((i,), (False,), (1,), everyone, frozenset({1})) for i in range(1, 7)]
+    plan = plan_assignment(members, [TeamSlot(1, 20, (1, 2))], groups)
+    assert [(d.lead_id, d.member_id, d.reason, d.done) for d in plan.decisions] == [
+        (1, 1, QUOTA_LEFT, 0), (2, 2, QUOTA_LEFT, 0), (3, 1, QUOTA_LEFT, 1),
+        (4, 1, QUOTA_LEFT, 2), (5, 2, QUOTA_LEFT, 1), (6, 1, QUOTA_LEFT, 3),
+    ]
+
+
+def test_quality_leads_picked_by_quality_share():
+    """A quality lead goes to the member with the lowest quality share so far (30 days and this run,
+    over capacity), and says what that share was; other leads do not count in it; the second lead of
+    a group goes with the first and names it."""
+    members = [MemberSlot(1, 1, 101, 10, 6, quality30=3), MemberSlot(2, 1, 102, 10, 2)]
+    everyone = frozenset({1, 2})
+    groups = [CandidateGroup((1,), (False,), (1,), everyone, frozenset({1}))]
+    groups += [CandidateGroup((i,), (True,), (1,), everyone, frozenset({1})) for i in range(2, 6)]
+    groups.append(CandidateGroup((6, 7), (False, True), (1,), frozenset({1}), frozenset({1})))
+    plan = plan_assignment(members, [TeamSlot(1, 20, (1, 2))], groups)
+    decisions = {d.lead_id: d for d in plan.decisions}
+    assert (decisions[1].member_id, decisions[1].reason, decisions[1].done) == (1, QUOTA_LEFT, 0)
+    assert [(decisions[i].member_id, decisions[i].reason, decisions[i].quality_share) for i in range(2, 6)] == [
+        (2, QUALITY_SHARE, 0), (2, QUALITY_SHARE, 1), (1, QUALITY_SHARE, 3), (1, QUALITY_SHARE, 4),
+    ]
+    assert (decisions[6].member_id, decisions[6].reason, decisions[6].quality_share) == (1, QUALITY_SHARE, 5)
+    assert (decisions[7].member_id, decisions[7].reason, decisions[7].head_id) == (1, SAME_GROUP, 6)
+    assert (plan.members[1].quality_assigned, plan.members[2].quality_assigned) == (3, 2)
 
 
 def test_lead_preferred_by_an_unlimited_member_never_swapped_to_another():
