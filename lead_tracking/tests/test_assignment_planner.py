@@ -344,6 +344,27 @@ def test_unassigned_reasons():
     assert plan.unassigned == {NO_TEAM: 1, OPTOUT: 1, NO_MEMBER_DOMAIN: 1, CAPACITY: 3}
 
 
+def test_groups_placed_by_share_after_taking_them():
+    """Groups stay whole and are not moved by the fairness step: each goes to the member whose share
+    (received plus the group, over capacity) is lowest once it has them, ties to the lowest id."""
+    members = [MemberSlot(1, 1, 101, 10, 10), MemberSlot(2, 1, 102, 30, 10)]
+    everyone = frozenset({1, 2})
+    groups = [CandidateGroup((3 * i + 1, 3 * i + 2, 3 * i + 3), (False,) * 3, (1,), everyone, frozenset({1}))
+              for i in range(3)]
+    plan = plan_assignment(members, [TeamSlot(1, 40, (1, 2))], groups)
+    heads = {d.lead_id: d.member_id for d in plan.decisions if d.reason != SAME_GROUP}
+    assert heads == {1: 2, 4: 2, 7: 1}
+
+
+def test_claimed_group_split_when_its_claimer_has_room_for_one():
+    """A group its claimer can take only in part is split rather than given whole to someone else:
+    the claimer gets what it has room for, another member the rest."""
+    members = [MemberSlot(1, 1, 101, 10, 1), MemberSlot(2, 1, 102, 10, 5)]
+    group = CandidateGroup((1, 2), (False, False), (1,), frozenset({1, 2}), frozenset({1}), preferred=frozenset({1}))
+    plan = plan_assignment(members, [TeamSlot(1, 20, (1, 2))], [group])
+    assert sorted((d.member_id, d.reason) for d in plan.decisions) == [(1, PREFERRED), (2, QUOTA_LEFT)]
+
+
 def test_interchangeable_leads_picked_in_proportion():
     """Members that take interchangeable leads get the hottest ones in proportion to what they take:
     member 1 takes four, member 2 two, so member 2 gets the second and the fifth. Each decision says
