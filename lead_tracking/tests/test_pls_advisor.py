@@ -199,6 +199,17 @@ class TestNaiveBayes(unittest.TestCase):
         only_lost.prior[1][0] = only_lost.prior[ALL_TEAMS][0] = 0.0
         self.assertIsNone(logit(only_lost, only_lost.totals(), 1, {}, ()))
 
+    def test_unseen_tag_does_not_hide_the_next(self):
+        """A lead's tag never counted adds nothing, and the lead's other tags still count."""
+        freq = Frequencies()
+        freq.add_prior(1, 60, 60)
+        freq.add(1, "tag_id", "a", 40, 20)
+        freq.add(1, "tag_id", "b", 20, 40)
+        totals = freq.totals()
+        alone = logit(freq, totals, 1, {"tag_id": ["a"]}, ("tag_id",))
+        self.assertAlmostEqual(logit(freq, totals, 1, {"tag_id": ["zzz", "a"]}, ("tag_id",)), alone)
+        self.assertNotAlmostEqual(alone, logit(freq, totals, 1, {}, ("tag_id",)))
+
     def test_evaluator_score_measures_and_cache(self):
         """A set's score holds the four measures of its probabilities, the same whatever the order or
         repetitions of its variables (read once)."""
@@ -245,6 +256,14 @@ class TestRecommend(unittest.TestCase):
         self.assertEqual(recommend(lambda variables: 1.0 - 0.25 * len(set(variables) & {"x"}), ("x",), margin=0.25), [])
         self.assertEqual(recommend(lambda variables: 1.0 - 0.26 * len(set(variables) & {"x"}), ("x",), margin=0.25),
                          ["x"])
+
+    def test_best_first_and_a_margin_of_the_score(self):
+        """The variable that helps most goes first, whatever its name; the margin is a share of the
+        score itself (0.5 % of 10 is 0.05: a gain of 0.01 is not enough)."""
+        gains = {"a": 0.1, "z": 0.3}
+        self.assertEqual(recommend(lambda variables: 1.0 - sum(gains[v] for v in variables), ("a", "z")), ["z", "a"])
+        self.assertEqual(recommend(lambda variables: 10.0 - 0.01 * len(variables), ("a",)), [])
+        self.assertEqual(recommend(lambda variables: 10.0 - 0.06 * len(variables), ("a",)), ["a"])
 
     def test_interaction_is_followed(self):
         """Greedy reads each step's score with what is chosen already: b only helps after a."""
