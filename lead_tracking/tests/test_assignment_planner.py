@@ -317,6 +317,14 @@ def test_team_only_leads_to_the_least_allocated_team():
     assert plan.unassigned == {NO_TEAM: 0, OPTOUT: 11, NO_MEMBER_DOMAIN: 0, CAPACITY: 0}
 
 
+def test_team_only_group_stays_in_one_team():
+    """A group no salesperson can take goes to one team, even when its first lead tips the balance
+    towards the other team."""
+    teams = [TeamSlot(1, 10, ()), TeamSlot(2, 10, ())]
+    plan = plan_assignment([], teams, [CandidateGroup((1, 2), (False, False), (1, 2))])
+    assert {d.lead_id: d.team_id for d in plan.decisions} == {1: 1, 2: 1}
+
+
 def test_unassigned_reasons():
     """Why a lead stays without a salesperson: no team matches; its team has nobody in the run; no
     member's domain takes it; every member that could is full. A lead a salesperson already opened
