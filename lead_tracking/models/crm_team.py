@@ -643,26 +643,33 @@ class CrmTeam(models.Model):
             if mid in run.members and any(name in (text or "") for name in LT_TEAM_DEPENDENT_FIELDS)
         }
 
+    @api.model
+    def _lt_assign_probability_sets(self):
+        """The SET of an assignment UPDATE for crm's probability computed in the lead's new team
+        (``v.automated``, ``v.probability``; NULL when it did not change) and the tier it gives in
+        the company aliased ``c``."""
+        probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
+        return SQL(
+            "automated_probability = COALESCE(v.automated, l.automated_probability), probability = %s,"
+            " score_tier = %s", probability, self.env["crm.lead"]._lt_tier_sql(probability),
+        )
+
     def _lt_assign_write_teams(self, run, allocated, probabilities=None):
         """Team, company and (when missing) first stage of newly allocated leads, and with
         ``probabilities`` ({lead id: (automated, probability)}) crm's probability in the team and its
         tier, in one UPDATE."""
         stages = self._lt_assign_stages(run, allocated.values())
         probabilities = probabilities or {}
-        probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
         self.env.cr.execute(SQL(
             """UPDATE crm_lead l
                   SET team_id = v.team_id, company_id = COALESCE(t.company_id, l.company_id),
-                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)),
-                      automated_probability = COALESCE(v.automated, l.automated_probability),
-                      probability = %(probability)s, score_tier = %(tier)s,
+                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)), %(probability)s,
                       write_uid = %(uid)s, write_date = %(now)s
                  FROM unnest(%(ids)s::int[], %(teams)s::int[], %(stages)s::int[], %(automated)s::float8[],
                              %(probabilities)s::float8[]) AS v(id, team_id, stage_id, automated, probability)
                  JOIN crm_team t ON t.id = v.team_id, res_company c
                 WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
-            probability=probability, tier=self.env["crm.lead"]._lt_tier_sql(probability),
-            uid=self.env.uid, now=run.now, company=self.env.company.id,
+            probability=self._lt_assign_probability_sets(), uid=self.env.uid, now=run.now, company=self.env.company.id,
             ids=list(allocated), teams=list(allocated.values()),
             stages=[stages[team_id] for team_id in allocated.values()],
             automated=[probabilities.get(lid, (None, None))[0] for lid in allocated],
@@ -794,7 +801,6 @@ class CrmTeam(models.Model):
         """Team, salesperson, reason, stage, conversion, (for the leads whose team was not written
         before) crm's probability, and the tier, of a batch of planned leads, in one UPDATE (the
         refresh after it then rewrites only the leads whose quality changed)."""
-        probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
         self.env.cr.execute(SQL(
             """UPDATE crm_lead l
                   SET team_id = v.team_id,
@@ -811,9 +817,7 @@ class CrmTeam(models.Model):
                       day_open = CASE WHEN v.user_id <> 0
                                       THEN FLOOR(EXTRACT(EPOCH FROM (%(now)s - l.create_date)) / 86400)
                                       ELSE l.day_open END,
-                      automated_probability = COALESCE(v.automated, l.automated_probability),
-                      probability = %(probability)s,
-                      score_tier = %(tier)s,
+                      %(probability)s,
                       write_uid = %(uid)s,
                       write_date = %(now)s
                  FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(reasons)s::text[],
@@ -821,8 +825,7 @@ class CrmTeam(models.Model):
                       AS v(id, team_id, user_id, reason, stage_id, automated, probability)
                  JOIN crm_team t ON t.id = v.team_id, res_company c
                 WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
-            probability=probability,
-            tier=self.env["crm.lead"]._lt_tier_sql(probability),
+            probability=self._lt_assign_probability_sets(),
             company=self.env.company.id,
             automated=[probabilities.get(row[0], (None, None))[0] for row in batch],
             probabilities=[probabilities.get(row[0], (None, None))[1] for row in batch],

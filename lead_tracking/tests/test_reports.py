@@ -180,14 +180,7 @@ class TestReports(LeadTrackingCase):
         """Each report shows a user the lines of the leads crm.lead shows them: own documents, all
         documents of one company, all documents of several companies."""
         self._resellers()
-        for model in (
-            "crm.lead.unattended.report",
-            "crm.lead.quality.report",
-            "crm.lead.attribution.report",
-            "crm.lead.distribution.report",
-            "crm.lead.scoring.report",
-            "crm.reseller.report",
-        ):
+        for model in self.REPORTS:
             for user, companies in (
                 (self.salesman, None),
                 (self.salesman_all, self.company),
@@ -1052,14 +1045,7 @@ class TestReports(LeadTrackingCase):
 
     # ------------------------------------------------------------------ export, demo, indexes
     def test_export_demo_indexes(self):
-        for model in (
-            "crm.lead.unattended.report",
-            "crm.lead.quality.report",
-            "crm.lead.scoring.report",
-            "crm.reseller.report",
-            "crm.lead.attribution.report",
-            "crm.lead.distribution.report",
-        ):
+        for model in self.REPORTS:
             report = self.env[model]
             rows = report.search([], limit=20)
             data = rows.export_data(["lead_id/name", "user_id/name", "company_id/name"])["datas"]
