@@ -3,7 +3,10 @@
 import logging
 from collections import defaultdict
 
-from odoo import api, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.addons.mail.models.mail_message import _image_dataurl
 from odoo.tools import SQL, is_html_empty
 from odoo.tools.translate import code_translations
 
@@ -157,30 +160,89 @@ class CrmLead(models.Model):
 
     @api.model
     def _lt_merge_summaries(self, plans, followers):
-        """crm's summary note on each head (its template, rendered per head), created in one batch
-        with the values ``message_post`` gives a note."""
+        """crm's summary note on each head (its template, rendered per head), as ``message_post``
+        leaves it: the values it gives a note, the body sanitized by mail.message's own field, all
+        inserted in one query; the heads' followers of the Note subtype are notified as a post
+        notifies them."""
         heads = self.browse([plan[0].id for plan in plans])
         view = self.env.ref("crm.crm_lead_merge_summary")
         Render = self.env["mail.render.mixin"]
+        Message = self.env["mail.message"]
+        body_field = Message._fields["body"]
         bodies = {}
         for head, tails, _values in plans:
-            bodies[head.id] = Render._render_template_qweb_view(view, self._name, head.ids, add_context={
+            body = Render._render_template_qweb_view(view, self._name, head.ids, add_context={
                 "merged_followers": followers.get(head.id, {}), "opportunities": tails,
                 "is_html_empty": is_html_empty,
             })[head.id]
+            bodies[head.id] = body_field.convert_to_column(body, Message)
         author_id, email_from = heads._message_compute_author(None, None, raise_on_email=True)
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         aliases = heads.sudo()._mail_get_alias_domains(default_company=self.env.company)
         companies = heads._mail_get_companies(default=self.env.company)
         reply_to = heads._notify_get_reply_to(default=email_from)
-        heads._message_create([{
+        values = {head.id: {
             "email_add_signature": True, "record_name": head.sudo().display_name,
             "author_id": author_id, "author_guest_id": False, "email_from": email_from,
-            "model": self._name, "res_id": head.id, "body": bodies[head.id], "message_type": "notification",
+            "model": self._name, "res_id": head.id, "body": Markup(bodies[head.id]), "message_type": "notification",
             "parent_id": False, "subject": False, "subtype_id": subtype_id, "partner_ids": [],
             "record_alias_domain_id": aliases[head.id].id, "record_company_id": companies[head.id].id,
             "reply_to": reply_to[head.id],
-        } for head in heads])
+        } for head in heads}
+        # a body with an embedded image becomes an attachment in mail's own create: those go through it
+        imaged = [head_id for head_id, body in bodies.items() if _image_dataurl.search(body)]
+        messages = dict(zip(imaged, heads.browse(imaged)._message_create([values[i] for i in imaged]).ids, strict=True))
+        messages.update(self._lt_merge_insert_notes([values[head.id] for head in heads if head.id not in messages]))
+        self._lt_merge_notify_note_followers(messages, values, subtype_id)
+
+    @api.model
+    def _lt_merge_insert_notes(self, values_list):
+        """Insert notes (values as ``_message_create`` takes them, bodies sanitized) in one query, with
+        the defaults mail.message's create gives; returns {res_id: message id}."""
+        if not values_list:
+            return {}
+        Message = self.env["mail.message"]
+        columns = ("res_id", "record_name", "record_alias_domain_id", "record_company_id", "author_id",
+                   "email_from", "reply_to", "body", "message_id")
+        types = ("int", "text", "int", "int", "int", "text", "text", "text", "text")
+        rows = [
+            [values[name] or None for name in columns[:-1]] + [Message._get_message_id(values)]
+            for values in values_list
+        ]
+        first = values_list[0]
+        self.env.cr.execute(SQL(
+            """INSERT INTO mail_message (model, message_type, subtype_id, subject, parent_id, author_guest_id,
+                                         email_add_signature, date, %(columns)s,
+                                         create_uid, create_date, write_uid, write_date)
+               SELECT %(model)s, %(type)s, %(subtype)s, NULL, NULL, NULL, TRUE, %(date)s, %(names)s,
+                      %(uid)s, %(now)s, %(uid)s, %(now)s
+                 FROM unnest(%(arrays)s) AS v(%(columns)s)
+            RETURNING res_id, id""",
+            columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+            names=SQL(", ").join(SQL("v.%s", SQL.identifier(name)) for name in columns),
+            arrays=SQL(", ").join(SQL("%s::%s[]", [row[index] for row in rows], SQL(kind))
+                                  for index, kind in enumerate(types)),
+            model=first["model"], type=first["message_type"], subtype=first["subtype_id"],
+            date=fields.Datetime.now(), uid=self.env.uid, now=self.env.cr.now(),
+        ))
+        inserted = dict(self.env.cr.fetchall())
+        self.invalidate_model(["message_ids"])
+        return inserted
+
+    @api.model
+    def _lt_merge_notify_note_followers(self, messages, values, subtype_id):
+        """Notify, as ``message_post`` does, the followers of the Note subtype of the heads that have
+        one (seldom: the subtype is off by default), each head with its note ({head id: message id})."""
+        self.env["mail.followers"].flush_model()
+        self.env.cr.execute(
+            """SELECT DISTINCT f.res_id FROM mail_followers f
+                 JOIN mail_followers_mail_message_subtype_rel r ON r.mail_followers_id = f.id
+                WHERE f.res_model = %s AND f.res_id = ANY(%s) AND r.mail_message_subtype_id = %s""",
+            [self._name, list(messages), subtype_id],
+        )
+        for (head_id,) in self.env.cr.fetchall():
+            message = self.env["mail.message"].browse(messages[head_id])
+            self.browse(head_id)._notify_thread(message, values[head_id])
 
     @api.model
     def _lt_merge_move_dependences(self, plans):

@@ -12,6 +12,8 @@ from .common import LtAssignmentCase
 LT_MERGE_QUERIES = 32
 # Queries of a run over team-less leads of which one in five comes twice (merged first).
 LT_RUN_MERGE_QUERIES = 204
+# A one-pixel PNG: a note whose body embeds it gets it as an attachment (mail.message's create).
+LT_PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 
 @tagged("post_install", "-at_install")
@@ -50,7 +52,8 @@ class TestAssignmentMerge(LtAssignmentCase):
                   "mobile": "+32 470 22 22 22", "lang_id": self.env.ref("base.lang_en").id}],
             # group 2: a won opportunity heads it
             [{"name": "G2 won", "type": "opportunity", "stage_id": self.stage_won.id, "probability": 100},
-             {"name": "G2 lead", "description": "<p>note</p>", "email_cc": "cc@example.com", "referred": "Bob"}],
+             {"name": "G2 lead", "description": f'<p>note <img src="data:image/png;base64,{LT_PIXEL}"></p>',
+                  "email_cc": "cc@example.com", "referred": "Bob"}],
             # group 3: the head has no team, a tail brings one: its stage must belong to that team
             [{"name": "G3 head", "probability": 60, "stage_id": self.stage_other.id, "street": "Main 2",
               "city": "Ghent"},
@@ -91,6 +94,10 @@ class TestAssignmentMerge(LtAssignmentCase):
         })
         groups[1][1].message_post(body="Second group", subject="Hello", message_type="comment")
         groups[2][1].activity_schedule("mail.mail_activity_data_todo", summary="Visit", user_id=self.salesman.id)
+        # a follower of the Note subtype on every lead of group 4: the head's summary note notifies it
+        note = self.env.ref("mail.mt_note")
+        groups[3].message_subscribe(partner_ids=self.salesman.partner_id.ids,
+                                    subtype_ids=(note | self.env.ref("mail.mt_comment")).ids)
 
     def _merged_state(self, groups, merge):
         """Merge ``groups`` with ``merge`` (a function of the groups returning the heads), unlink the
@@ -106,9 +113,11 @@ class TestAssignmentMerge(LtAssignmentCase):
         cr.execute("SELECT * FROM crm_lead WHERE id = ANY(%s) ORDER BY id", [state["heads"]])
         names = [column.name for column in cr.description]
         state["rows"] = [dict(zip(names, row, strict=True)) for row in cr.fetchall()]
+        # an embedded image's link names its attachment (a new one on each side)
+        body = r"regexp_replace(m.body, '/web/image/\d+\?access_token=[-0-9a-f]+', '/web/image/…', 'g')"
         queries = {
             "tags": "SELECT lead_id, tag_id FROM crm_tag_rel WHERE lead_id = ANY(%s) ORDER BY 1, 2",
-            "messages": """SELECT m.res_id, m.body, m.subject, m.message_type, m.subtype_id, m.author_id,
+            "messages": f"""SELECT m.res_id, {body}, m.subject, m.message_type, m.subtype_id, m.author_id,
                                   m.email_from, m.record_name, m.reply_to, m.is_internal, m.record_company_id,
                                   m.email_add_signature, m.parent_id IS NULL,
                                   ARRAY(SELECT ROW(f.name, v.old_value_char, v.new_value_char,
@@ -118,6 +127,13 @@ class TestAssignmentMerge(LtAssignmentCase):
                                          WHERE v.mail_message_id = m.id ORDER BY f.name)
                              FROM mail_message m WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s)
                          ORDER BY 1, 2, 3""",
+            "columns": f"""SELECT m.res_id,
+                                 to_jsonb(m) - ARRAY['id', 'date', 'create_date', 'write_date', 'message_id',
+                                                     'parent_id']
+                                 || jsonb_build_object('body', {body}),
+                                 m.message_id LIKE '<%%@%%>'
+                            FROM mail_message m WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s)
+                        ORDER BY 1, 2""",
             "notified": """SELECT m.res_id, n.res_partner_id, n.notification_type
                              FROM mail_notification n JOIN mail_message m ON m.id = n.mail_message_id
                             WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s) ORDER BY 1, 2""",
@@ -178,9 +194,15 @@ class TestAssignmentMerge(LtAssignmentCase):
         self.assertTrue(any(row[-1] for row in expected["messages"]), "crm tracked changes on heads")
         self.assertEqual(len({row[4] for row in expected["messages"]}), 2, "notes and a stage change")
         self.assertTrue(expected["customer"][0][1], "crm's write changed the customer, tracked")
+        self.assertIn(self.salesman.partner_id.id, [row[1] for row in expected["notified"]], "a Note follower")
+        self.assertTrue(any(row[1].startswith("image") for row in expected["attachments"]), "the embedded image")
+        self.assertTrue(all(row[2] for row in expected["columns"]), "every message has a Message-Id")
         for key in ("heads", "left", "tags", "activities", "attachments", "followers", "meetings", "notified",
                     "customer"):
             self.assertEqual(merged[key], expected[key], key)
+        for got, want in zip(merged["columns"], expected["columns"], strict=True):
+            self.assertEqual(got, want, {key: (got[1].get(key), value) for key, value in want[1].items()
+                                         if got[1].get(key) != value})
         self.assertEqual(len(merged["messages"]), len(expected["messages"]))
         for got, want in zip(merged["messages"], expected["messages"], strict=True):
             self.assertEqual(got, want)
