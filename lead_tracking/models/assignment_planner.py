@@ -150,10 +150,10 @@ class _Unit:
     group: CandidateGroup
     positions: tuple  # indexes into group.lead_ids
     member_id: int = 0  # where it is placed (0: not placed)
+    size: int = field(init=False)  # read in every step of every unit: kept, not counted each time
 
-    @property
-    def size(self):
-        return len(self.positions)
+    def __post_init__(self):
+        self.size = len(self.positions)
 
 
 def plan_assignment(members, teams, groups):

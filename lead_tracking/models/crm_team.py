@@ -37,11 +37,11 @@ _logger = logging.getLogger(__name__)
 # run's or a preview's sample.
 LT_DIGEST_LEADS = 20
 LT_SAMPLE_LEADS = 20
-# Columns lead_tracking refreshes after SQL writes (a member domain may read them).
-LT_REFRESHED_FIELDS = ("score_tier", "is_quality_lead")
 # What a lead's new team changes before its salesperson is chosen: a member domain reading one of
-# these sees the written team (see crm.team._lt_assign_allocate_write).
-LT_TEAM_DEPENDENT_FIELDS = ("team_id", "company_id", "stage_id", "probability", *LT_REFRESHED_FIELDS)
+# these is matched on the values the run will write (see crm.team._lt_assign_allocate_write). The
+# quality flag, computed from the whole row, is the one read on rows written with the team first.
+LT_WRITTEN_FIRST_FIELDS = ("is_quality_lead",)
+LT_TEAM_DEPENDENT_FIELDS = ("team_id", "company_id", "stage_id", "probability", "score_tier", *LT_WRITTEN_FIRST_FIELDS)
 
 
 def lt_assign_domain(text):
@@ -74,6 +74,8 @@ class LtAssignRun:
     # lead id -> (automated probability, probability) in its new team, for the leads whose team is
     # written with the salesperson (see _lt_assign_allocate_write)
     probabilities: dict = field(default_factory=dict)
+    overlaid: dict = field(default_factory=dict)  # lead id -> team not written yet that member domains read
+    written_first: dict = field(default_factory=dict)  # lead id -> team written before the plan
     team_match: dict = field(default_factory=dict)  # team id -> team-less candidates matching (None: all)
     plan: object = None
     written: list = field(default_factory=list)
@@ -443,10 +445,12 @@ class CrmTeam(models.Model):
         None means "every lead" (no domain, no query)."""
         return self._lt_assign_matches({0: domain_text}, lead_ids)[0]
 
-    def _lt_assign_matches(self, domains, lead_ids):
+    def _lt_assign_matches(self, domains, lead_ids, rows=None):
         """{key: ids among ``lead_ids`` matching ``domains[key]``, or None for an empty domain}: every
-        domain in one query where Odoo's query builder needs no join (one per domain otherwise)."""
+        domain in one query where Odoo's query builder needs no join (one per domain otherwise).
+        ``rows``: SQL of the leads' rows to match instead of crm_lead's (see ``_lt_assign_overlay``)."""
         Lead = self.env["crm.lead"].with_context(active_test=False)
+        table = SQL("(%s)", rows) if rows else None
         result, columns = {}, []
         for key, text in domains.items():
             domain = lt_assign_domain(text)
@@ -457,6 +461,8 @@ class CrmTeam(models.Model):
             else:
                 query = Lead._where_calc(list(domain))
                 if query._joins or len(query._tables) != 1:
+                    if table:
+                        query._tables[query.table] = table
                     query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), list(lead_ids)))
                     self.env.cr.execute(query.select())
                     result[key] = {row[0] for row in self.env.cr.fetchall()}
@@ -464,10 +470,10 @@ class CrmTeam(models.Model):
                     columns.append((key, query.where_clause))
         if columns:
             self.env.cr.execute(SQL(
-                "SELECT %s, %s FROM crm_lead WHERE %s = ANY(%s)",
+                "SELECT %s, %s FROM %s AS crm_lead WHERE %s = ANY(%s)",
                 SQL.identifier("crm_lead", "id"),
                 SQL(", ").join(SQL("COALESCE(%s, FALSE)", where) for _key, where in columns),
-                SQL.identifier("crm_lead", "id"), list(lead_ids),
+                table or SQL.identifier("crm_lead"), SQL.identifier("crm_lead", "id"), list(lead_ids),
             ))
             for key, _where in columns:
                 result[key] = set()
@@ -594,8 +600,8 @@ class CrmTeam(models.Model):
             return candidates
         run.allocated = allocated
         probabilities = self._lt_assign_allocate_write(run, candidates, allocated)
-        if any(name in (text or "") for text in run.member_domains.values() for name in LT_REFRESHED_FIELDS):
-            self.env["crm.lead"].browse(allocated)._lt_refresh_leads()  # member domains read our columns
+        if run.written_first:
+            self.env["crm.lead"].browse(run.written_first)._lt_refresh_leads()  # member domains read the flag
             self.env.cr.execute(SQL(
                 "%s AND l.id = ANY(%s)", self._lt_assign_candidate_select(), [row.id for row in candidates]
             ))
@@ -610,11 +616,12 @@ class CrmTeam(models.Model):
 
     def _lt_assign_allocate_write(self, run, candidates, allocated):
         """crm's probability of each allocated lead in its new team, and the writes it needs before the
-        salespeople are chosen: none for the teams whose member domains do not read what the team
-        changes (the team, the probability and the tier go with the salesperson, in one UPDATE); one
-        UPDATE of team, probability and tier for the others; a lead without a stage gets its team and
-        the team's first stage (one of naive Bayes' variables) before crm reads it. Returns {lead id:
-        its probability now}."""
+        salespeople are chosen: none where member domains read at most what the new team changes in
+        the columns (the team, the probability and the tier go with the salesperson, in one UPDATE;
+        the domains that read them are matched on those values, see ``_lt_assign_overlay``); one
+        UPDATE of team, probability and tier for the teams whose domains read the quality flag; a
+        lead without a stage gets its team and the team's first stage (one of naive Bayes'
+        variables) before crm reads it. Returns {lead id: its probability now}."""
         Lead = self.env["crm.lead"]
         stageless = {row.id for row in candidates if row.stageless and row.id in allocated}
         first = {lid: allocated[lid] for lid in stageless}
@@ -624,58 +631,97 @@ class CrmTeam(models.Model):
             probabilities = Lead._lt_assign_update_probabilities(list(first))
         rest = {lid: tid for lid, tid in allocated.items() if lid not in stageless}
         computed = Lead._lt_assign_update_probabilities(list(rest), teams=rest) if rest else {}
-        reading = self._lt_assign_teams_reading_the_team(run)
-        early = {lid: tid for lid, tid in rest.items() if tid in reading}
+        first_teams = self._lt_assign_teams_reading(run, LT_WRITTEN_FIRST_FIELDS)
+        early = {lid: tid for lid, tid in rest.items() if tid in first_teams}
         if early:
             self._lt_assign_write_teams(run, early, computed)
+        run.written_first = early
+        reading = self._lt_assign_teams_reading(run, LT_TEAM_DEPENDENT_FIELDS)
+        run.overlaid = {lid: tid for lid, tid in rest.items() if tid in reading and lid not in early}
         run.probabilities = {lid: values for lid, values in computed.items() if lid not in early}
         probabilities.update({lid: probability for lid, (_automated, probability) in computed.items()})
         return probabilities
 
     @api.model
-    def _lt_assign_teams_reading_the_team(self, run):
-        """Teams where a member's (or preferred) domain reads what a lead's new team changes: their
-        leads are matched on rows written with the team first."""
+    def _lt_assign_teams_reading(self, run, names):
+        """Teams where a member's (or preferred) domain reads one of the fields ``names``."""
         return {
             run.members[mid].team_id
             for domains in (run.member_domains, run.preferred_domains)
             for mid, text in domains.items()
-            if mid in run.members and any(name in (text or "") for name in LT_TEAM_DEPENDENT_FIELDS)
+            if mid in run.members and any(name in (text or "") for name in names)
         }
 
     @api.model
-    def _lt_assign_probability_sets(self):
-        """The SET of an assignment UPDATE for crm's probability computed in the lead's new team
-        (``v.automated``, ``v.probability``; NULL when it did not change) and the tier it gives in
-        the company aliased ``c``."""
+    def _lt_assign_team_sets(self):
+        """{column: SQL} of what a lead's new team changes, over the lead ``l``, the run's values ``v``
+        (``team_id``, ``stage_id``: the team's first, ``automated``, ``probability``: crm's probability
+        in the team, NULL when it did not change), the team ``t`` and the company ``c``: the team,
+        company, stage when missing, probability and tier. Shared by the assignment UPDATEs and the
+        rows member domains are matched on before they are written."""
         probability = SQL("CASE WHEN v.automated IS NULL THEN l.probability ELSE v.probability END")
+        return {
+            "team_id": SQL("v.team_id"),
+            "company_id": SQL("COALESCE(t.company_id, l.company_id)"),
+            "stage_id": SQL("COALESCE(l.stage_id, NULLIF(v.stage_id, 0))"),
+            "automated_probability": SQL("COALESCE(v.automated, l.automated_probability)"),
+            "probability": probability,
+            "score_tier": self.env["crm.lead"]._lt_tier_sql(probability),
+        }
+
+    def _lt_assign_team_source(self, run, allocated, probabilities):
+        """The FROM items and WHERE (over crm_lead ``l``) of ``_lt_assign_team_sets`` for the leads
+        ``allocated`` ({lead id: team id}; ``probabilities``: {lead id: (automated, probability)})."""
+        stages = self._lt_assign_stages(run, allocated.values())
         return SQL(
-            "automated_probability = COALESCE(v.automated, l.automated_probability), probability = %s,"
-            " score_tier = %s", probability, self.env["crm.lead"]._lt_tier_sql(probability),
+            """unnest(%(ids)s::int[], %(teams)s::int[], %(stages)s::int[], %(automated)s::float8[],
+                      %(probabilities)s::float8[]) AS v(id, team_id, stage_id, automated, probability)
+               JOIN crm_team t ON t.id = v.team_id, res_company c
+              WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
+            company=self.env.company.id, ids=list(allocated), teams=list(allocated.values()),
+            stages=[stages[team_id] for team_id in allocated.values()],
+            automated=[probabilities.get(lid, (None, None))[0] for lid in allocated],
+            probabilities=[probabilities.get(lid, (None, None))[1] for lid in allocated],
         )
 
     def _lt_assign_write_teams(self, run, allocated, probabilities=None):
         """Team, company and (when missing) first stage of newly allocated leads, and with
         ``probabilities`` ({lead id: (automated, probability)}) crm's probability in the team and its
         tier, in one UPDATE."""
-        stages = self._lt_assign_stages(run, allocated.values())
-        probabilities = probabilities or {}
+        sets = self._lt_assign_team_sets()
         self.env.cr.execute(SQL(
-            """UPDATE crm_lead l
-                  SET team_id = v.team_id, company_id = COALESCE(t.company_id, l.company_id),
-                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)), %(probability)s,
-                      write_uid = %(uid)s, write_date = %(now)s
-                 FROM unnest(%(ids)s::int[], %(teams)s::int[], %(stages)s::int[], %(automated)s::float8[],
-                             %(probabilities)s::float8[]) AS v(id, team_id, stage_id, automated, probability)
-                 JOIN crm_team t ON t.id = v.team_id, res_company c
-                WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
-            probability=self._lt_assign_probability_sets(), uid=self.env.uid, now=run.now, company=self.env.company.id,
-            ids=list(allocated), teams=list(allocated.values()),
-            stages=[stages[team_id] for team_id in allocated.values()],
-            automated=[probabilities.get(lid, (None, None))[0] for lid in allocated],
-            probabilities=[probabilities.get(lid, (None, None))[1] for lid in allocated],
+            "UPDATE crm_lead l SET %s, write_uid = %s, write_date = %s FROM %s",
+            SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in sets.items()),
+            self.env.uid, run.now, self._lt_assign_team_source(run, allocated, probabilities or {}),
         ))
         self.env["crm.lead"].invalidate_model()
+
+    def _lt_assign_overlay(self, run, allocated):
+        """SQL of the rows of the leads ``allocated`` ({lead id: team id}) as the run will write them:
+        every column of crm_lead, those the new team changes replaced by the values to be written, so
+        that member domains see the team, probability and tier a lead will have without a write."""
+        sets = self._lt_assign_team_sets()
+        Lead = self.env["crm.lead"]
+        names = ["id", *(name for name, field in Lead._fields.items()
+                         if field.store and field.column_type and name not in sets and name != "id")]
+        columns = [SQL("l.%s", SQL.identifier(name)) for name in names]
+        columns += [SQL("%s AS %s", value, SQL.identifier(name)) for name, value in sets.items()]
+        return SQL("SELECT %s FROM crm_lead l, %s", SQL(", ").join(columns),
+                   self._lt_assign_team_source(run, allocated, run.probabilities))
+
+    def _lt_assign_member_matches(self, run, lead_ids):
+        """The members' (and preferred) domains matched on the candidates ``lead_ids``, the leads of
+        ``run.overlaid`` on the values the run will write with their new team."""
+        domains = self._lt_assign_member_domains(run)
+        overlaid = {lid: run.overlaid[lid] for lid in lead_ids if lid in run.overlaid}
+        if not overlaid:
+            return self._lt_assign_matches(domains, lead_ids)
+        matches = self._lt_assign_matches(domains, [lid for lid in lead_ids if lid not in overlaid])
+        seen = self._lt_assign_matches(domains, list(overlaid), rows=self._lt_assign_overlay(run, overlaid))
+        for key, found in seen.items():
+            if matches[key] is not None:
+                matches[key] |= found
+        return matches
 
     def _lt_assign_stages(self, run, team_ids):
         """{team id: id of the first unfolded stage a lead of the team gets (0: none)}."""
@@ -707,37 +753,69 @@ class CrmTeam(models.Model):
         same pool: team-less, or one team, opened or not) go to one salesperson together. ``matches``:
         what ``_lt_assign_matches`` found for ``_lt_assign_member_domains`` (read when not given)."""
         lead_ids = [row.id for row in candidates]
-        team_match = run.team_match
         if matches is None:
-            matches = self._lt_assign_matches(self._lt_assign_member_domains(run), lead_ids)
-        member_match = {mid: matches[("m", mid)] for mid in run.member_domains}
-        preferred_match = {key[1]: found for key, found in matches.items() if key[0] == "p"}
+            matches = self._lt_assign_member_matches(run, lead_ids)
+        matches = {**{("t", tid): found for tid, found in run.team_match.items()}, **matches}
+        keys_of = self._lt_assign_signatures(lead_ids, matches)
+        with_room = {mid for mid, slot in run.members.items() if slot.room > 0}
+        shapes = {}  # groups of one signature, team and openness share everything but their leads
         groups = []
         for rows in self._lt_assign_cluster(candidates):
-            ids = [row.id for row in rows]
-
-            def matches(match, ids=ids):
-                return match is None or all(lead_id in match for lead_id in ids)
-
+            ids = tuple(row.id for row in rows)
             head = rows[0]
-            if head.team_id:
-                teams = (head.team_id,)
-            else:
-                teams = tuple(tid for tid, match in team_match.items() if run.teams[tid].capacity and matches(match))
-            matched = {mid for tid in teams for mid in run.teams[tid].member_ids if matches(member_match[mid])}
-            eligible = frozenset(mid for mid in matched if run.members[mid].room > 0) if head.open else frozenset()
+            keys = keys_of[ids[0]]
+            for lead_id in ids[1:]:
+                keys = keys & keys_of[lead_id]  # a domain takes the group when it matches every lead
+            shape = (keys, head.team_id, head.open)
+            if shape not in shapes:
+                shapes[shape] = self._lt_assign_group_shape(run, keys, head.team_id, head.open, with_room)
+            teams, eligible, matched_teams, preferred = shapes[shape]
             groups.append(CandidateGroup(
-                lead_ids=tuple(ids),
+                lead_ids=ids,
                 quality=tuple(row.quality for row in rows),
                 teams=teams,
                 members=eligible,
-                matched_teams=frozenset(run.members[mid].team_id for mid in matched),
+                matched_teams=matched_teams,
                 fixed_team=head.team_id or 0,
                 open=head.open,
-                preferred=frozenset(mid for mid, match in preferred_match.items()
-                                    if mid in eligible and matches(match)),
+                preferred=preferred,
             ))
         return groups
+
+    @api.model
+    def _lt_assign_signatures(self, lead_ids, matches):
+        """{lead id: the keys of ``matches`` ({key: ids its domain matches, None: every lead}) whose
+        domain matches the lead}. The leads are split into classes one domain at a time with set
+        operations: a handful of classes, whatever the number of leads."""
+        every = frozenset(key for key, found in matches.items() if found is None)
+        classes = [(set(lead_ids), every)]
+        for key, found in matches.items():
+            if found is None:
+                continue
+            split = []
+            for members, keys in classes:
+                inside = members & found
+                if inside:
+                    split.append((inside, keys | {key}))
+                if len(inside) < len(members):
+                    split.append((members - inside, keys))
+            classes = split
+        return {lead_id: keys for members, keys in classes for lead_id in members}
+
+    @api.model
+    def _lt_assign_group_shape(self, run, keys, team_id, open_, with_room):
+        """(teams, eligible members, teams with a matching member, members whose preferred domain
+        claims it) of a group the domains ``keys`` match: ("t", team), ("m", member), ("p", member)."""
+        if team_id:
+            teams = (team_id,)
+        else:
+            teams = tuple(tid for tid in run.team_match if run.teams[tid].capacity and ("t", tid) in keys)
+        matched = [mid for tid in teams for mid in run.teams[tid].member_ids if ("m", mid) in keys]
+        eligible = frozenset(mid for mid in matched if mid in with_room) if open_ else frozenset()
+        return (
+            teams, eligible, frozenset(run.members[mid].team_id for mid in matched),
+            frozenset(mid for mid in eligible if ("p", mid) in keys),
+        )
 
     @api.model
     def _lt_assign_cluster(self, candidates):
@@ -801,13 +879,12 @@ class CrmTeam(models.Model):
         """Team, salesperson, reason, stage, conversion, (for the leads whose team was not written
         before) crm's probability, and the tier, of a batch of planned leads, in one UPDATE (the
         refresh after it then rewrites only the leads whose quality changed)."""
+        sets = self._lt_assign_team_sets()
         self.env.cr.execute(SQL(
             """UPDATE crm_lead l
-                  SET team_id = v.team_id,
-                      company_id = COALESCE(t.company_id, l.company_id),
+                  SET %(team)s,
                       assignment_reason = v.reason,
                       user_id = NULLIF(v.user_id, 0),
-                      stage_id = COALESCE(l.stage_id, NULLIF(v.stage_id, 0)),
                       type = CASE WHEN v.user_id <> 0 AND COALESCE(l.probability, 0) < 100
                                   THEN 'opportunity' ELSE l.type END,
                       date_conversion = CASE WHEN v.user_id <> 0 AND l.type = 'lead'
@@ -817,7 +894,6 @@ class CrmTeam(models.Model):
                       day_open = CASE WHEN v.user_id <> 0
                                       THEN FLOOR(EXTRACT(EPOCH FROM (%(now)s - l.create_date)) / 86400)
                                       ELSE l.day_open END,
-                      %(probability)s,
                       write_uid = %(uid)s,
                       write_date = %(now)s
                  FROM unnest(%(ids)s::int[], %(teams)s::int[], %(users)s::int[], %(reasons)s::text[],
@@ -825,7 +901,7 @@ class CrmTeam(models.Model):
                       AS v(id, team_id, user_id, reason, stage_id, automated, probability)
                  JOIN crm_team t ON t.id = v.team_id, res_company c
                 WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
-            probability=self._lt_assign_probability_sets(),
+            team=SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in sets.items()),
             company=self.env.company.id,
             automated=[probabilities.get(row[0], (None, None))[0] for row in batch],
             probabilities=[probabilities.get(row[0], (None, None))[1] for row in batch],

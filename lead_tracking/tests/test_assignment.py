@@ -1,6 +1,8 @@
 """Rule-based assignment: native controls, fairness, quality balancing, explanations, safety."""
 
 
+from unittest.mock import patch
+
 import psycopg2
 
 from odoo import exceptions
@@ -427,3 +429,33 @@ class TestAssignment(LtAssignmentCase):
                 hot, warm = self.company.lt_score_hot_threshold, self.company.lt_score_warm_threshold
                 tier = "hot" if lead.probability >= hot else "warm" if lead.probability >= warm else "cold"
                 self.assertEqual(lead.score_tier, tier)
+
+    def test_member_domains_read_the_new_team_unwritten(self):
+        """A member domain on the probability or the tier sees what a team-less lead will hold in its
+        new team (crm's probability there) without the team being written before the salespeople
+        are chosen; one on the quality flag reads rows written with the team first."""
+        stage = str(self.env["crm.stage"].search([("team_id", "=", False)], order="sequence, id", limit=1).id)
+        self.env["crm.lead.scoring.frequency"].create(
+            {"variable": "stage_id", "value": stage, "team_id": self.team.id, "won_count": 90.1, "lost_count": 10.1})
+        self.company.write({"lt_score_hot_threshold": 80, "lt_score_warm_threshold": 40})
+        self.m_sam.assignment_max = self.m_alex.assignment_max = 100
+        self.m_alex.assignment_domain = "[('probability', '<', 80)]"
+        Team = type(self.env["crm.team"])
+        cases = (
+            ("[('probability', '>=', 80)]", False),
+            ("[('score_tier', '=', 'hot')]", False),
+            ("[('is_quality_lead', '=', False), ('probability', '>=', 80)]", True),
+        )
+        for domain, written_first in cases:
+            self.m_sam.assignment_domain = domain
+            leads = self._leads(3)
+            self.env.flush_all()
+            leads.invalidate_recordset()
+            self.assertTrue(all(lead.probability < 80 for lead in leads), "below the domain before the run")
+            with patch.object(Team, "_lt_assign_write_teams", autospec=True,
+                              side_effect=Team._lt_assign_write_teams) as write_teams:
+                self._run()
+            leads.invalidate_recordset()
+            self.assertEqual(write_teams.called, written_first, domain)
+            self.assertEqual([lead.user_id for lead in leads], [self.salesman] * 3, domain)
+            self.assertTrue(all(lead.probability >= 80 and lead.score_tier == "hot" for lead in leads), domain)
