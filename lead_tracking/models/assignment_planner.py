@@ -238,14 +238,14 @@ class _Planner:
         return ((slot.base + slot.assigned + size) / slot.capacity, member_id)
 
     def _place(self, unit):
+        size, members = unit.size, self.members
         for claimed, candidates in ((True, self._claimers(unit)), (False, self._eligible(unit))):
-            room = [mid for mid in candidates if self.members[mid].room >= unit.size]
-            if room:
-                member_id = min(room, key=lambda mid: self._share_key(mid, unit.size))
-                self.members[member_id].assigned += unit.size
-                unit.member_id = member_id
+            best = min((self._share_key(mid, size) for mid in candidates if members[mid].room >= size), default=None)
+            if best is not None:
+                members[best[1]].assigned += size
+                unit.member_id = best[1]
                 return True
-            if claimed and any(self.members[mid].room > 0 for mid in candidates):
+            if claimed and any(members[mid].room > 0 for mid in candidates):
                 return False  # a claimer can take some of them: split rather than give them all away
         return False
 
@@ -408,6 +408,7 @@ class _Planner:
                 todo[key] = todo.get(key, 0) + 1
         done = dict.fromkeys(self.members, 0)
         decisions = []
+        ordered = {}  # groups share their member sets: each sorted once
         for position, unit in enumerate(self.units):
             for lead_position in unit.positions:
                 self._order[unit.group.lead_ids[lead_position]] = (position, lead_position)
@@ -415,7 +416,10 @@ class _Planner:
                 continue
             kind = self._kind(unit)
             if unit.size == 1:
-                choices = [mid for mid in sorted(unit.group.members) if todo.get((kind, mid))]
+                members = unit.group.members
+                if members not in ordered:
+                    ordered[members] = sorted(members)
+                choices = [mid for mid in ordered[members] if todo.get((kind, mid))]
             else:
                 choices = [unit.member_id]
             decision = self._choose(unit, choices, done)

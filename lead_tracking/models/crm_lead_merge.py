@@ -10,6 +10,8 @@ from odoo.addons.mail.models.mail_message import _image_dataurl
 from odoo.tools import SQL, is_html_empty
 from odoo.tools.translate import code_translations
 
+from .crm_lead import LT_LIFECYCLE_TRIGGERS
+
 _logger = logging.getLogger(__name__)
 
 # crm's merge steps the bulk merge performs itself: when another module extends one of them, its
@@ -18,6 +20,17 @@ LT_MERGE_STEPS = (
     "_merge_opportunity", "_merge_followers", "_merge_log_summary", "_merge_dependences",
     "_merge_dependences_history", "_merge_dependences_attachments", "_merge_dependences_calendar_events",
 )
+# What crm's write (and lead_tracking's) does something with when it is written, whatever its value:
+# the bulk merge writes these even when the head keeps its value (see _lt_merge_changed_values).
+LT_MERGE_WRITTEN_ALWAYS = {
+    "stage_id", "user_id", "team_id", "probability", "automated_probability", "active", "website",
+    "date_closed", "date_open", "date_last_stage_update", *LT_LIFECYCLE_TRIGGERS,
+}
+# Field types whose unchanged value the bulk merge leaves out of the head's write.
+LT_MERGE_PLAIN_TYPES = {
+    "char", "text", "html", "integer", "float", "monetary", "boolean", "selection", "date", "datetime", "many2one",
+}
+LT_MERGE_NULL_READ_AS_ZERO = {"integer", "float", "monetary", "boolean"}
 # Column types the bulk flush writes through unnest(); any other dirty column goes through the ORM.
 LT_MERGE_BULK_TYPES = {
     "int4", "int8", "float8", "numeric", "bool", "varchar", "text", "date", "timestamp",
@@ -119,7 +132,25 @@ class CrmLead(models.Model):
             values.pop("user_id")
         if "team_id" in values and head.team_id.id == values["team_id"]:
             values.pop("team_id")
-        return head, tails, values
+        return head, tails, self._lt_merge_changed_values(head, values)
+
+    @api.model
+    def _lt_merge_changed_values(self, head, values):
+        """``values`` without the plain fields that keep the head's value: writing them changes
+        nothing but costs the ORM its dependency walk per field and head. A field write rules look
+        at (``LT_MERGE_WRITTEN_ALWAYS``), one with an inverse, a relation to many and anything
+        unusual are kept; so is every value when none changes (the write still stamps the head)."""
+        changed = {}
+        for name, value in values.items():
+            field = head._fields[name]
+            kept = (name in LT_MERGE_WRITTEN_ALWAYS or field.inverse or field.type not in LT_MERGE_PLAIN_TYPES
+                    or isinstance(value, models.BaseModel))  # a value only the write converts
+            # a NULL number or flag reads as 0 or False: writing 0 or False on it is a change
+            kept = kept or (field.type in LT_MERGE_NULL_READ_AS_ZERO and not value)
+            current = head[name].id if field.type == "many2one" else head[name]
+            if kept or current != value:
+                changed[name] = value
+        return changed if any(name not in LT_MERGE_WRITTEN_ALWAYS for name in changed) else values
 
     @api.model
     def _lt_merge_followers(self, plans):
