@@ -153,6 +153,16 @@ class Bench:
         """Context manager: a superuser Environment on ``dbname``, committed at exit."""
         return environment(self.config, dbname)
 
+    def settle(self, timeout=180):
+        """Start a timed run on a quiet server: the checkpoint and the autovacuum that an earlier
+        run's writes set off would otherwise land on the next run's clock, whichever side it is."""
+        self.cluster.execute("CHECKPOINT")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.cluster.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' LIMIT 1"
+        ):
+            time.sleep(1)
+
     @staticmethod
     def timed(fn, repeat=1, warmup=0):
         """Seconds of each of ``repeat`` calls of ``fn()`` after ``warmup`` untimed calls."""

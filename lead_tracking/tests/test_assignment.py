@@ -444,6 +444,8 @@ class TestAssignment(LtAssignmentCase):
         cases = (
             ("[('probability', '>=', 80)]", False),
             ("[('score_tier', '=', 'hot')]", False),
+            # a domain with a subquery of its own (activities): matched on the same rows
+            ("['|', ('activity_ids.summary', '=', 'LT none'), ('probability', '>=', 80)]", False),
             ("[('is_quality_lead', '=', False), ('probability', '>=', 80)]", True),
         )
         for domain, written_first in cases:
