@@ -723,6 +723,9 @@ class Soak:
             return self.sql(sql, params)[0][0]
 
         def has_message(lead_id, text):
+            if lead_id in merged:  # a salesperson merged it since: its messages are the head's now
+                return one("SELECT count(*) FROM mail_message WHERE model = 'crm.lead' AND body LIKE %s",
+                           [f"%{text}%"])
             return one("SELECT count(*) FROM mail_message WHERE model = 'crm.lead' AND res_id = %s AND body LIKE %s",
                        [lead_id, f"%{text}%"])
 
@@ -734,14 +737,15 @@ class Soak:
                 new_ids += [i for i in item[1] if i]
                 if len([i for i in item[1] if i]) != len(item[1]):
                     lost.append(item)
+            # a lead merged after the reseller's answer took the head's fields: its answer is its message
             elif kind == "interested":
-                if not (one("SELECT count(*) FROM crm_lead WHERE id = %s AND type = 'opportunity'", [item[1]])
-                        and has_message(item[1], item[2])):
+                if not (has_message(item[1], item[2]) and (item[1] in merged or one(
+                        "SELECT count(*) FROM crm_lead WHERE id = %s AND type = 'opportunity'", [item[1]]))):
                     lost.append(item)
             elif kind == "declined":
-                if not (has_message(item[1], item[2]) and one(
+                if not (has_message(item[1], item[2]) and (item[1] in merged or one(
                         "SELECT count(*) FROM crm_lead WHERE id = %s AND reseller_id IS DISTINCT FROM %s",
-                        [item[1], item[3]])):
+                        [item[1], item[3]]))):
                     lost.append(item)
             elif kind == "registered":
                 if not one("SELECT count(*) FROM crm_lead WHERE id = %s AND partner_name = %s AND reseller_id = %s",
