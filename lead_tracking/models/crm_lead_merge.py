@@ -147,9 +147,9 @@ class CrmLead(models.Model):
                     or isinstance(value, models.BaseModel))  # a value only the write converts
             # a NULL number or flag reads as 0 or False: writing 0 or False on it is a change
             kept = kept or (field.type in LT_MERGE_NULL_READ_AS_ZERO and not value)
-            current = head[name].id if field.type == "many2one" else head[name]
-            if kept or current != value:
-                changed[name] = value
+            if not kept and (head[name].id if field.type == "many2one" else head[name]) == value:
+                continue
+            changed[name] = value
         return changed if any(name not in LT_MERGE_WRITTEN_ALWAYS for name in changed) else values
 
     @api.model
@@ -206,7 +206,7 @@ class CrmLead(models.Model):
                 "merged_followers": followers.get(head.id, {}), "opportunities": tails,
                 "is_html_empty": is_html_empty,
             })[head.id]
-            bodies[head.id] = body_field.convert_to_column(body, Message)
+            bodies[head.id] = Markup(body_field.convert_to_column(body, Message))
         author_id, email_from = heads._message_compute_author(None, None, raise_on_email=True)
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         aliases = heads.sudo()._mail_get_alias_domains(default_company=self.env.company)
@@ -215,7 +215,7 @@ class CrmLead(models.Model):
         values = {head.id: {
             "email_add_signature": True, "record_name": head.sudo().display_name,
             "author_id": author_id, "author_guest_id": False, "email_from": email_from,
-            "model": self._name, "res_id": head.id, "body": Markup(bodies[head.id]), "message_type": "notification",
+            "model": self._name, "res_id": head.id, "body": bodies[head.id], "message_type": "notification",
             "parent_id": False, "subject": False, "subtype_id": subtype_id, "partner_ids": [],
             "record_alias_domain_id": aliases[head.id].id, "record_company_id": companies[head.id].id,
             "reply_to": reply_to[head.id],

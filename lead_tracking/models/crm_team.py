@@ -653,6 +653,13 @@ class CrmTeam(models.Model):
         }
 
     @api.model
+    def _lt_assign_team_set_clause(self):
+        """``_lt_assign_team_sets`` as the SET clause of an UPDATE of crm_lead ``l``."""
+        return SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in self._lt_assign_team_sets().items()
+        )
+
+    @api.model
     def _lt_assign_team_sets(self):
         """{column: SQL} of what a lead's new team changes, over the lead ``l``, the run's values ``v``
         (``team_id``, ``stage_id``: the team's first, ``automated``, ``probability``: crm's probability
@@ -688,11 +695,10 @@ class CrmTeam(models.Model):
         """Team, company and (when missing) first stage of newly allocated leads, and with
         ``probabilities`` ({lead id: (automated, probability)}) crm's probability in the team and its
         tier, in one UPDATE."""
-        sets = self._lt_assign_team_sets()
         self.env.cr.execute(SQL(
             "UPDATE crm_lead l SET %s, write_uid = %s, write_date = %s FROM %s",
-            SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in sets.items()),
-            self.env.uid, run.now, self._lt_assign_team_source(run, allocated, probabilities or {}),
+            self._lt_assign_team_set_clause(), self.env.uid, run.now,
+            self._lt_assign_team_source(run, allocated, probabilities or {}),
         ))
         self.env["crm.lead"].invalidate_model()
 
@@ -702,9 +708,8 @@ class CrmTeam(models.Model):
         that member domains see the team, probability and tier a lead will have without a write."""
         sets = self._lt_assign_team_sets()
         Lead = self.env["crm.lead"]
-        names = ["id", *(name for name, field in Lead._fields.items()
-                         if field.store and field.column_type and name not in sets and name != "id")]
-        columns = [SQL("l.%s", SQL.identifier(name)) for name in names]
+        columns = [SQL("l.%s", SQL.identifier(name)) for name, field in Lead._fields.items()
+                   if field.store and field.column_type and name not in sets]
         columns += [SQL("%s AS %s", value, SQL.identifier(name)) for name, value in sets.items()]
         return SQL("SELECT %s FROM crm_lead l, %s", SQL(", ").join(columns),
                    self._lt_assign_team_source(run, allocated, run.probabilities))
@@ -879,7 +884,6 @@ class CrmTeam(models.Model):
         """Team, salesperson, reason, stage, conversion, (for the leads whose team was not written
         before) crm's probability, and the tier, of a batch of planned leads, in one UPDATE (the
         refresh after it then rewrites only the leads whose quality changed)."""
-        sets = self._lt_assign_team_sets()
         self.env.cr.execute(SQL(
             """UPDATE crm_lead l
                   SET %(team)s,
@@ -901,7 +905,7 @@ class CrmTeam(models.Model):
                       AS v(id, team_id, user_id, reason, stage_id, automated, probability)
                  JOIN crm_team t ON t.id = v.team_id, res_company c
                 WHERE l.id = v.id AND c.id = COALESCE(t.company_id, l.company_id, %(company)s)""",
-            team=SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in sets.items()),
+            team=self._lt_assign_team_set_clause(),
             company=self.env.company.id,
             automated=[probabilities.get(row[0], (None, None))[0] for row in batch],
             probabilities=[probabilities.get(row[0], (None, None))[1] for row in batch],

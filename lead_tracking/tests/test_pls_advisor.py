@@ -28,6 +28,15 @@ PROBABILITY = st.floats(0.001, 0.999)
 OUTCOMES = st.lists(st.tuples(PROBABILITY, st.integers(0, 1)), min_size=1, max_size=40)
 
 
+def one_team_counts(prior, *counts):
+    """Frequencies of team 1: ``prior`` (won, lost) and ``counts`` of (variable, value, won, lost)."""
+    freq = Frequencies()
+    freq.add_prior(1, *prior)
+    for row in counts:
+        freq.add(1, *row)
+    return freq
+
+
 class TestMeasures(unittest.TestCase):
     def test_figures_worked_by_hand(self):
         probabilities, outcomes = [0.8, 0.4, 0.3, 0.9], [1, 0, 1, 0]
@@ -85,10 +94,7 @@ class TestNaiveBayes(unittest.TestCase):
         self.assertEqual(rounded(freq.totals()[1]["country_id"]), [5.1, 1.1])
 
     def test_probability_of_a_lead(self):
-        freq = Frequencies()
-        freq.add_prior(1, 6, 4)
-        freq.add(1, "country_id", "10", 5, 1)
-        freq.add(1, "country_id", "11", 1, 3)
+        freq = one_team_counts((6, 4), ("country_id", "10", 5, 1), ("country_id", "11", 1, 3))
         totals = freq.totals()
         odds = (6.1 / 4.1) * ((5.1 / 6.2) / (1.1 / 4.2))
         self.assertAlmostEqual(probability(freq, totals, 1, {"country_id": ["10"]}, ("country_id",)),
@@ -201,10 +207,7 @@ class TestNaiveBayes(unittest.TestCase):
 
     def test_unseen_tag_does_not_hide_the_next(self):
         """A lead's tag never counted adds nothing, and the lead's other tags still count."""
-        freq = Frequencies()
-        freq.add_prior(1, 60, 60)
-        freq.add(1, "tag_id", "a", 40, 20)
-        freq.add(1, "tag_id", "b", 20, 40)
+        freq = one_team_counts((60, 60), ("tag_id", "a", 40, 20), ("tag_id", "b", 20, 40))
         totals = freq.totals()
         alone = logit(freq, totals, 1, {"tag_id": ["a"]}, ("tag_id",))
         self.assertAlmostEqual(logit(freq, totals, 1, {"tag_id": ["zzz", "a"]}, ("tag_id",)), alone)
